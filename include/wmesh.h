@@ -1,0 +1,197 @@
+/*
+ * wmesh.h: the one public header of wmesh, a worker-mesh RPC runtime for
+ * WebAssembly.
+ *
+ * The same compiled module runs on the main thread and in every worker. A
+ * function registered with WM_EXPORT can be run in any instance of the mesh by
+ * handing its table index and its pipe ends to that instance. Functions are
+ * plain blocking C; each call runs in its own fiber, and a blocking call parks
+ * only that fiber, never the event loop.
+ *
+ * Conventions, as in libdill and nng:
+ *  - Handles are small typed structs holding an id; id 0 is "none".
+ *  - Errors are negative int codes (WM_E*), described by wm_strerror().
+ *  - Deadlines are absolute milliseconds on the wm_now() clock, shared by all
+ *    instances of a mesh; -1 means forever and 0 means "do not block".
+ *  - Ownership of a handle moves only when a call succeeds. A call that
+ *    returns an error leaves every handle it was given as it was.
+ *  - Blocking functions may only block inside a fiber (a remote function, a
+ *    function started with WM_HERE, or anything they call). Outside a fiber
+ *    they return WM_ENOTFIBER unless the deadline is 0.
+ */
+#ifndef WMESH_H
+#define WMESH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Error codes. The runtime's own codes lie in [-99, -1]; a registered
+ * function may return any other value as its own result code. */
+enum {
+  WM_OK = 0,
+  WM_EINVAL = -1,     /* an argument is out of range or NULL */
+  WM_EBADF = -2,      /* not a live handle (never made, or closed) */
+  WM_EPERM = -3,      /* wrong pipe end for this operation */
+  WM_EPIPE = -4,      /* the reading end of the pipe is gone */
+  WM_ETIMEDOUT = -5,  /* the deadline passed */
+  WM_ECANCELED = -6,  /* the call was cancelled */
+  WM_ENOFN = -7,      /* the function is not registered as exportable */
+  WM_ENOMEM = -8,     /* out of memory */
+  WM_EBUSY = -9,      /* the call queue is full */
+  WM_EDIED = -10,     /* the worker running the call died */
+  WM_EPROTO = -11,    /* a malformed or forged message was refused */
+  WM_ENOTFIBER = -12, /* would block outside a fiber */
+  WM_ECLOSED = -13,   /* the mesh is shutting down */
+  WM_ERRMAX = -14
+};
+
+/* wm_pipe is one end of a pipe: the reading end or the writing end. */
+typedef struct wm_pipe {
+  uint32_t id;
+} wm_pipe;
+
+/* wm_call is a call in flight, made by wm_go or wm_chain. */
+typedef struct wm_call {
+  uint32_t id;
+} wm_call;
+
+/* WM_PIPE_NONE stands for "no pipe" wherever a pipe end is accepted. */
+#define WM_PIPE_NONE ((wm_pipe){0})
+
+/* wm_fn is the signature of a function that can run anywhere in the mesh. It
+ * owns both pipe ends for the duration of the call; the runtime closes any end
+ * the function left open when it returns (the output with EOF after a 0
+ * result, or with the result as an error otherwise). It returns 0 on success,
+ * or an error code of its own. */
+typedef int (*wm_fn)(wm_pipe in, wm_pipe out);
+
+/* wm_register makes fn callable from other instances under name. WM_EXPORT
+ * calls it before main() runs, so every instance of the same binary has the
+ * same registry. It returns WM_EINVAL for a NULL argument, WM_ENOMEM when the
+ * registry cannot grow; registering the same function twice is harmless. */
+int wm_register(const char *name, wm_fn fn);
+
+/* WM_EXPORT(fn) registers fn under its own name. Only registered functions
+ * are ever called on behalf of a message: an index that was not registered is
+ * refused with WM_ENOFN and never called. */
+#define WM_EXPORT(fn)                                                          \
+  __attribute__((constructor)) static void wm__export_##fn(void) {             \
+    wm_register(#fn, fn);                                                      \
+  }
+
+/* wm_lookup returns the registered function with that name, or NULL. */
+wm_fn wm_lookup(const char *name);
+
+/* wm_now returns the current time in milliseconds. Its origin is the Unix
+ * epoch, so deadlines computed in one instance mean the same in another. */
+int64_t wm_now(void);
+
+/* wm_strerror returns a static English description of an error code; any
+ * other value yields "unknown error". */
+const char *wm_strerror(int err);
+
+/* ---- Pipes ---------------------------------------------------------------
+ *
+ * A pipe is an ordered byte stream with flow control. While both ends are in
+ * one instance it is an in-memory buffer. Handing an end to a call moves it to
+ * the instance that runs the call, and the two ends then talk over a
+ * MessagePort. EOF and errors reach the reader after all the data. */
+
+/* wm_pipe_make creates a pipe and stores its reading end in *r and its
+ * writing end in *w. Both are owned by the caller, who must close each or
+ * hand it to a call. Returns WM_EINVAL for NULL arguments or WM_ENOMEM. */
+int wm_pipe_make(wm_pipe *r, wm_pipe *w);
+
+/* wm_read reads up to n bytes into buf. It blocks until at least one byte is
+ * there, then returns how many it copied. It returns 0 at EOF, the writer's
+ * error after wm_close_error, WM_ETIMEDOUT when the deadline passes first,
+ * WM_EBADF for a handle that is not open, WM_EPERM for a writing end. */
+ssize_t wm_read(wm_pipe p, void *buf, size_t n, int64_t deadline);
+
+/* wm_write writes all n bytes, blocking while the pipe's window is full. It
+ * returns 0 when every byte has been queued, WM_EPIPE when the reader has gone
+ * (some bytes may have been lost with it), WM_ETIMEDOUT when the deadline
+ * passes (a prefix of buf may have been written), WM_EBADF or WM_EPERM for a
+ * bad or wrong end. A zero-length write returns 0 at once. */
+int wm_write(wm_pipe p, const void *buf, size_t n, int64_t deadline);
+
+/* wm_close closes a pipe end and frees its handle. Closing the writing end
+ * lets the reader see EOF after the data; closing the reading end makes later
+ * writes fail with WM_EPIPE. Returns WM_EBADF if p is not open. */
+int wm_close(wm_pipe p);
+
+/* wm_close_error closes the writing end so that the reader, after the data,
+ * reads err (a negative code) instead of EOF. Returns WM_EINVAL if err is not
+ * negative, WM_EPERM for a reading end, WM_EBADF if p is not open. */
+int wm_close_error(wm_pipe p, int err);
+
+/* ---- Calls --------------------------------------------------------------- */
+
+/* Where a call runs (wm_opts.where). */
+enum {
+  WM_ANY = -1, /* the least-loaded worker (the default) */
+  WM_HERE = -2 /* a new fiber in the calling instance */
+};
+
+/* wm_opts are the options of one call; zero-initialise with WM_OPTS_INIT or
+ * pass NULL for the defaults. */
+typedef struct wm_opts {
+  int64_t deadline; /* absolute; the call fails with WM_ETIMEDOUT if it has
+                       not started by then; -1 (the default) means never */
+  int where;        /* WM_ANY, WM_HERE, or a worker number from 1 */
+  uint32_t window;  /* bytes in flight on pipes made by wm_chain; 0: default */
+} wm_opts;
+
+#define WM_OPTS_INIT {-1, WM_ANY, 0}
+
+/* wm_go runs fn(in, out) on another instance (see wm_opts.where). On success
+ * it stores a handle in *c, takes ownership of in and out (either may be
+ * WM_PIPE_NONE), and returns 0; the result comes from wm_wait. It fails
+ * without taking anything with WM_ENOFN for an unregistered fn, WM_EBADF or
+ * WM_EPERM for a bad end (in must be a reading end, out a writing end),
+ * WM_EINVAL for NULL arguments. A call that cannot be placed (queue full,
+ * deadline passed) still returns 0 and completes with that error. */
+int wm_go(wm_pipe in, wm_pipe out, wm_fn fn, const wm_opts *o, wm_call *c);
+
+/* wm_chain runs fns[0..n-1] as a pipeline: in feeds the first stage, each
+ * stage's output feeds the next through a pipe that joins the two workers
+ * directly, and the last stage writes to out. The chain's result is the first
+ * non-zero stage result, or 0. Ownership and errors are as for wm_go, and
+ * WM_EINVAL for n == 0. */
+int wm_chain(wm_pipe in, wm_pipe out, const wm_fn *fns, size_t n,
+             const wm_opts *o, wm_call *c);
+
+/* wm_wait waits for a call to complete and returns its result: the
+ * function's own return value, or a runtime error (WM_ENOFN, WM_EBUSY,
+ * WM_ETIMEDOUT for a call that never started, WM_EDIED). Once it has returned
+ * the result, the handle is freed. If the deadline passes first it returns
+ * WM_ETIMEDOUT and the handle stays valid. WM_EBADF for a bad handle. */
+int wm_wait(wm_call c, int64_t deadline);
+
+/* ---- Introspection ------------------------------------------------------- */
+
+/* wm_stats counts what is alive in this instance. */
+typedef struct wm_stats {
+  uint32_t fibers;      /* fibers that exist (running, parked or pooled) */
+  uint32_t fibers_busy; /* fibers running a function */
+  uint32_t pipes;       /* pipe ends, including ones closing down */
+  uint32_t calls;       /* calls made here and not yet waited for */
+  uint32_t running;     /* calls executing in this instance */
+  uint32_t ports;       /* MessagePorts held by pipe ends */
+  uint32_t queued;      /* calls waiting for a worker (main instance) */
+  uint32_t refused;     /* malformed messages and bad indices refused */
+} wm_stats;
+
+/* wm_get_stats fills *s for this instance. Returns WM_EINVAL for NULL. */
+int wm_get_stats(wm_stats *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WMESH_H */

@@ -1,0 +1,72 @@
+// env/node.js: what the mesh needs from Node.js: loading the module's glue
+// and binary, and starting worker_threads that speak the worker protocol.
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+
+const require = createRequire(import.meta.url);
+
+/** @returns {number} */
+export function cores() {
+  return availableParallelism();
+}
+
+/**
+ * toPath accepts a path or a file: URL.
+ * @param {string | URL} p
+ */
+function toPath(p) {
+  return p instanceof URL || String(p).startsWith('file:') ? fileURLToPath(p) : String(p);
+}
+
+/**
+ * loadFactory loads an Emscripten MODULARIZE glue file.
+ * @param {string | URL} glue
+ */
+export function loadFactory(glue) {
+  return require(toPath(glue));
+}
+
+/**
+ * compile reads and compiles the module's .wasm once, for every instance.
+ * @param {string | URL | ArrayBuffer | Uint8Array | WebAssembly.Module} wasm
+ * @returns {Promise<WebAssembly.Module>}
+ */
+export async function compile(wasm) {
+  if (wasm instanceof WebAssembly.Module) return wasm;
+  const bytes = wasm instanceof ArrayBuffer || ArrayBuffer.isView(wasm) ? wasm : await readFile(toPath(wasm));
+  return WebAssembly.compile(/** @type {BufferSource} */ (bytes));
+}
+
+/**
+ * spawn starts a worker running js/worker.js with the given init data.
+ * @param {object} data
+ * @returns {{ post: (m: any, t?: Transferable[]) => void, onMessage: (f: (m: any) => void) => void, onExit: (f: (why: string) => void) => void, terminate: () => Promise<unknown> }}
+ */
+export function spawn(data) {
+  const w = new Worker(new URL('../worker.js', import.meta.url), { workerData: data });
+  let exited = false;
+  /** @type {((why: string) => void)[]} */
+  const exitFns = [];
+  let lastError = '';
+  w.on('error', (e) => (lastError = String(e && e.stack ? e.stack : e)));
+  w.on('exit', (code) => {
+    exited = true;
+    exitFns.forEach((f) => f(lastError || `exit code ${code}`));
+  });
+  return {
+    post: (m, t) => {
+      if (!exited) w.postMessage(m, t ?? []);
+    },
+    onMessage: (f) => w.on('message', f),
+    onExit: (f) => exitFns.push(f),
+    terminate: () => w.terminate(),
+  };
+}
+
+/** @param {string | URL} glue */
+export function glueUrl(glue) {
+  return String(glue).startsWith('file:') ? String(glue) : pathToFileURL(toPath(glue)).href;
+}

@@ -1,0 +1,70 @@
+// errors.js: the runtime's error codes (mirroring include/wmesh.h) and the
+// Error subclass that carries them to JS callers.
+
+/** @type {Readonly<Record<string, number>>} */
+export const codes = Object.freeze({
+  WM_EINVAL: -1,
+  WM_EBADF: -2,
+  WM_EPERM: -3,
+  WM_EPIPE: -4,
+  WM_ETIMEDOUT: -5,
+  WM_ECANCELED: -6,
+  WM_ENOFN: -7,
+  WM_ENOMEM: -8,
+  WM_EBUSY: -9,
+  WM_EDIED: -10,
+  WM_EPROTO: -11,
+  WM_ENOTFIBER: -12,
+  WM_ECLOSED: -13,
+});
+
+const messages = [
+  'success',
+  'invalid argument',
+  'not a live handle',
+  'wrong pipe end for this operation',
+  'the reading end of the pipe is gone',
+  'deadline passed',
+  'call cancelled',
+  'function not registered as exportable',
+  'out of memory',
+  'call queue full',
+  'worker died',
+  'malformed or forged message refused',
+  'would block outside a fiber',
+  'mesh is shutting down',
+];
+
+const names = Object.fromEntries(Object.entries(codes).map(([k, v]) => [v, k]));
+
+/**
+ * strerror describes a code as include/wmesh.h's wm_strerror does; codes
+ * outside the runtime's range are a function's own.
+ * @param {number} code
+ * @returns {string}
+ */
+export function strerror(code) {
+  if (code < 0 && -code < messages.length) return messages[-code];
+  return `function error ${code}`;
+}
+
+/**
+ * WmError is how every failure of a call or a pipe reaches JS: `code` is the
+ * runtime's code or the function's own result, `fn` names the function.
+ */
+export class WmError extends Error {
+  /**
+   * @param {number} code
+   * @param {string} [fn]
+   */
+  constructor(code, fn) {
+    super(fn ? `${fn}: ${strerror(code)} (${code})` : `${strerror(code)} (${code})`);
+    this.name = 'WmError';
+    /** @type {number} */
+    this.code = code;
+    /** @type {string | undefined} */
+    this.fn = fn;
+    /** @type {string | undefined} the code's name, e.g. "WM_ENOFN" */
+    this.codeName = names[code];
+  }
+}

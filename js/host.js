@@ -1,0 +1,242 @@
+// host.js: the JS half of one instance. It owns the instance's MessagePorts
+// (the C core knows them only by small ids), carries frames between ports and
+// the core, and implements the host interface of src/core/host.h, which the
+// core calls through Module.wmHost (src/em/host_em.c).
+
+/**
+ * @typedef {object} WmModule the Emscripten module of a wmesh build
+ * @property {Uint8Array} HEAPU8
+ * @property {Int32Array} HEAP32
+ * @property {(...a: number[]) => any} _wm__init
+ * @property {(n: number) => number} _wm__scratch
+ * @property {() => void} _wm__run_entry
+ * @property {(...a: number[]) => void} _wm__on_ctrl
+ * @property {(port: number, p: number, n: number) => void} _wm__on_port
+ * @property {(port: number) => void} _wm__on_port_close
+ * @property {() => void} _wm__on_timer
+ * @property {(w: number) => void} _wm__on_worker_exit
+ * @property {(w: number) => void} _wm__on_worker_up
+ * @property {(name: number) => number} _wm__js_lookup
+ * @property {(...a: number[]) => number} _wm__js_call
+ * @property {(p: number) => void} _wm__js_stats
+ * @property {(n: number) => number} _malloc
+ * @property {(p: number) => void} _free
+ */
+
+/**
+ * @callback PostCtrl
+ * @param {number} dest instance number
+ * @param {ArrayBuffer} frame
+ * @param {MessagePort[]} ports moved with the frame
+ */
+
+export const STATS_FIELDS = /** @type {const} */ ([
+  'fibers',
+  'fibersBusy',
+  'pipes',
+  'calls',
+  'running',
+  'ports',
+  'queued',
+  'refused',
+]);
+
+export class Host {
+  /**
+   * @param {{ self: number, postCtrl: PostCtrl, onDone?: (token: number, rc: number) => void }} o
+   */
+  constructor({ self, postCtrl, onDone }) {
+    this.self = self;
+    this.postCtrl = postCtrl;
+    this.onDone = onDone ?? (() => {});
+    /** @type {(MessagePort | undefined)[]} */
+    this.ports = [];
+    /** @type {number[]} */
+    this.freeIds = [];
+    /** @type {WmModule | null} */
+    this.M = null;
+    /** @type {ReturnType<typeof setTimeout> | null} */
+    this.timerId = null;
+    this.kickPending = false;
+    this.closed = false;
+  }
+
+  /** @param {WmModule} M */
+  attach(M) {
+    this.M = M;
+  }
+
+  get mod() {
+    if (!this.M) throw new Error('wmesh: instance not ready');
+    return this.M;
+  }
+
+  /** @param {MessagePort} port */
+  addPort(port) {
+    const id = this.freeIds.length ? /** @type {number} */ (this.freeIds.pop()) : this.ports.length;
+    this.ports[id] = port;
+    return id;
+  }
+
+  /** takePort removes a port from the table, to move or close it. */
+  takePort(id) {
+    const p = this.ports[id];
+    if (!p) return undefined;
+    this.ports[id] = undefined;
+    this.freeIds.push(id);
+    p.onmessage = null;
+    // @ts-ignore: set by bind
+    if (p.wmOnClose) p.removeEventListener('close', p.wmOnClose);
+    return p;
+  }
+
+  // ---- host interface (called from C) ----
+
+  ctrlSend(dest, ptr, n, portsPtr, nports) {
+    const frame = this.mod.HEAPU8.slice(ptr, ptr + n).buffer;
+    const ports = [];
+    for (let i = 0; i < nports; i++) {
+      const p = this.takePort(this.mod.HEAP32[(portsPtr >> 2) + i]);
+      if (p) ports.push(p);
+    }
+    if (!this.closed) this.postCtrl(dest, frame, ports);
+  }
+
+  portSend(id, type, ptr, n) {
+    const p = this.ports[id];
+    if (!p) return;
+    const b = new Uint8Array(n + 1);
+    b[0] = type;
+    if (n) b.set(this.mod.HEAPU8.subarray(ptr, ptr + n), 1);
+    p.postMessage(b.buffer, [b.buffer]);
+  }
+
+  channel(otherPtr) {
+    const ch = new MessageChannel();
+    const a = this.addPort(ch.port1);
+    this.mod.HEAP32[otherPtr >> 2] = this.addPort(ch.port2);
+    return a;
+  }
+
+  bind(id) {
+    const p = this.ports[id];
+    if (!p) return;
+    p.onmessage = (e) => this.deliverPort(id, e.data);
+    const onClose = () => {
+      if (this.ports[id] === p) this.mod._wm__on_port_close(id);
+    };
+    // @ts-ignore: remembered for takePort
+    p.wmOnClose = onClose;
+    p.addEventListener('close', onClose);
+  }
+
+  close(id) {
+    const p = this.takePort(id);
+    if (p) p.close();
+  }
+
+  timer(at) {
+    if (this.timerId !== null) clearTimeout(this.timerId);
+    this.timerId = null;
+    if (at < 0 || this.closed) return;
+    this.timerId = setTimeout(() => {
+      this.timerId = null;
+      if (!this.closed) this.mod._wm__on_timer();
+    }, Math.max(0, at - Date.now()));
+  }
+
+  kick() {
+    if (this.kickPending) return;
+    this.kickPending = true;
+    queueMicrotask(() => {
+      this.kickPending = false;
+      if (!this.closed) this.mod._wm__run_entry();
+    });
+  }
+
+  done(token, rc) {
+    this.onDone(token, rc);
+  }
+
+  // ---- events into C ----
+
+  /**
+   * copyIn puts bytes into the core's scratch buffer and returns its address.
+   * @param {Uint8Array} bytes
+   * @param {number} extra bytes more to reserve after them (4-aligned)
+   */
+  copyIn(bytes, extra = 0) {
+    const at = (bytes.length + 3) & ~3;
+    const ptr = this.mod._wm__scratch(at + extra + 4);
+    if (!ptr) throw new Error('wmesh: out of memory');
+    this.mod.HEAPU8.set(bytes, ptr);
+    return ptr;
+  }
+
+  deliverPort(id, data) {
+    if (this.closed) return;
+    const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(0);
+    const ptr = this.copyIn(bytes);
+    this.mod._wm__on_port(id, ptr, bytes.length);
+  }
+
+  /**
+   * deliverCtrl hands a control frame from instance `from` to the core; the
+   * ports become this instance's until the core moves or closes them.
+   * @param {number} from
+   * @param {unknown} frame
+   * @param {unknown} ports
+   */
+  deliverCtrl(from, frame, ports) {
+    if (this.closed) return;
+    const list = Array.isArray(ports) ? ports.filter((p) => p instanceof MessagePort) : [];
+    const bytes = frame instanceof ArrayBuffer ? new Uint8Array(frame) : new Uint8Array(0);
+    const ids = list.map((p) => this.addPort(p));
+    const ptr = this.copyIn(bytes, ids.length * 4);
+    const idsPtr = ptr + ((bytes.length + 3) & ~3);
+    ids.forEach((id, i) => (this.mod.HEAP32[(idsPtr >> 2) + i] = id));
+    this.mod._wm__on_ctrl(from, ptr, bytes.length, idsPtr, ids.length);
+  }
+
+  /** stats reads the core's counters. */
+  stats() {
+    const ptr = this.mod._wm__scratch(4 * STATS_FIELDS.length);
+    this.mod._wm__js_stats(ptr);
+    /** @type {Record<string, number>} */
+    const s = {};
+    STATS_FIELDS.forEach((k, i) => (s[k] = this.mod.HEAP32[(ptr >> 2) + i] >>> 0));
+    s.jsPorts = this.ports.filter(Boolean).length;
+    return s;
+  }
+
+  /** shutdown closes every port and stops the timer. */
+  shutdown() {
+    this.closed = true;
+    if (this.timerId !== null) clearTimeout(this.timerId);
+    for (let id = 0; id < this.ports.length; id++) this.takePort(id)?.close();
+  }
+}
+
+/**
+ * instantiate creates the module in this thread from an already compiled
+ * WebAssembly.Module: no fetch, no compile.
+ * @param {(opts: object) => Promise<WmModule>} factory the glue's factory
+ * @param {WebAssembly.Module} wasm
+ * @param {Host} host
+ * @returns {Promise<WmModule>}
+ */
+export async function instantiate(factory, wasm, host) {
+  const M = await factory({
+    wmHost: host,
+    /**
+     * @param {WebAssembly.Imports} imports
+     * @param {(i: WebAssembly.Instance, m: WebAssembly.Module) => void} receive
+     */
+    instantiateWasm(imports, receive) {
+      WebAssembly.instantiate(wasm, imports).then((inst) => receive(inst, wasm));
+      return {};
+    },
+  });
+  host.attach(M);
+  return M;
+}

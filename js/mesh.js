@@ -1,0 +1,285 @@
+// mesh.js: the main thread's side of a mesh. It compiles the module once,
+// starts the workers, instantiates the module here too (the main instance is
+// part of the mesh and runs the coordinator), and offers calls to JS.
+import * as env from './env/node.js';
+import { WmError, codes } from './errors.js';
+import { Host, instantiate } from './host.js';
+import { PortWriter, collect, readableFromPort } from './pipe.js';
+import { DEFAULT_WINDOW, MAX_WINDOW } from './wire.js';
+
+/**
+ * @typedef {import('./pipe.js').Input} Input
+ * @typedef {object} MeshOptions
+ * @property {string | URL} module path or file: URL of the module's glue (.js)
+ * @property {string | URL | ArrayBuffer | Uint8Array | WebAssembly.Module} [wasm]
+ *   the module's binary; default: the glue's path with .wasm
+ * @property {number} [workers] how many workers; default: the number of cores
+ * @property {number} [concurrency] calls running at once per worker (64)
+ * @property {number} [queue] calls waiting for a worker, at most (65536)
+ *
+ * @typedef {object} CallOptions
+ * @property {number | 'main'} [where] a worker number from 1, or 'main' to
+ *   run in a fiber of the main instance; default: the least-loaded worker
+ * @property {number} [timeout] ms; the call fails with WM_ETIMEDOUT if it
+ *   has not started by then (it waits in the queue no longer)
+ * @property {number} [window] bytes in flight per pipe (512 KiB)
+ * @property {boolean} [output] false: the function gets no output pipe
+ */
+
+const WHERE_ANY = -1;
+const WHERE_HERE = -2;
+
+/** Call is one call in flight. */
+export class Call {
+  /**
+   * @param {string} name
+   * @param {ReadableStream<Uint8Array> | null} output
+   * @param {Promise<number>} result
+   */
+  constructor(name, output, result) {
+    /** the function's name, or the chain's names joined by '|' */
+    this.name = name;
+    /** the call's output; empty if the call was made with output: false */
+    this.output = output ?? new ReadableStream({ start: (c) => c.close() });
+    /** resolves with the function's result (0), rejects with a WmError */
+    this.result = result;
+  }
+
+  /** bytes collects the whole output and the result; rejects on either's
+   * failure. @returns {Promise<Uint8Array>} */
+  async bytes() {
+    const [out] = await Promise.all([collect(this.output), this.result]);
+    return out;
+  }
+
+  /** text is bytes() decoded as UTF-8. @returns {Promise<string>} */
+  async text() {
+    return new TextDecoder().decode(await this.bytes());
+  }
+}
+
+/** Mesh is a running mesh: made by createMesh, ended by close. */
+export class Mesh {
+  /** @param {MeshOptions} o @internal use createMesh */
+  constructor(o) {
+    this.options = o;
+    /** @type {ReturnType<typeof env.spawn>[]} index 1..n */
+    this.workers = [];
+    /** @type {Map<number, {resolve: (rc: number) => void, reject: (e: Error) => void, name: string}>} */
+    this.pending = new Map();
+    /** @type {Map<number, (s: object) => void>} */
+    this.statWaits = new Map();
+    this.nextToken = 1;
+    this.closed = false;
+    this.host = new Host({
+      self: 0,
+      postCtrl: (dest, frame, ports) => this.workers[dest]?.post({ t: 'f', f: frame, p: ports }, [frame, ...ports]),
+      onDone: (token, rc) => this.#done(token, rc),
+    });
+    /** @type {Map<string, number>} */
+    this.indices = new Map();
+  }
+
+  /** @param {MeshOptions} o @internal */
+  async start(o) {
+    const glue = o.module;
+    const wasmSrc = o.wasm ?? String(glue).replace(/\.js$/, '.wasm');
+    const wasm = await env.compile(wasmSrc);
+    const n = o.workers ?? env.cores();
+    const ready = [];
+    for (let i = 1; i <= n; i++) {
+      const w = env.spawn({ self: i, glue: env.glueUrl(glue) });
+      this.workers[i] = w;
+      ready.push(
+        new Promise((resolve, reject) => {
+          w.onMessage((m) => {
+            if (m?.t === 'ready') resolve(undefined);
+            else if (m?.t === 'fatal') reject(new Error(`wmesh: worker ${i} failed to start: ${m.error}`));
+            else this.#fromWorker(i, m);
+          });
+          w.onExit((why) => {
+            reject(new Error(`wmesh: worker ${i} exited: ${why}`));
+            this.#workerExit(i);
+          });
+        }),
+      );
+      w.post({ t: 'init', wasm });
+    }
+    const M = await instantiate(env.loadFactory(glue), wasm, this.host);
+    const rc = M._wm__init(0, n, o.concurrency ?? 64, o.queue ?? 65536);
+    if (rc) throw new WmError(rc);
+    try {
+      await Promise.all(ready);
+    } catch (e) {
+      await this.close();
+      throw e;
+    }
+    return this;
+  }
+
+  /** the number of workers */
+  get size() {
+    return this.workers.length - 1;
+  }
+
+  #fromWorker(i, m) {
+    if (this.closed || !m || typeof m !== 'object') return;
+    if (m.t === 'f') this.host.deliverCtrl(i, m.f, m.p);
+    else if (m.t === 'stats') this.statWaits.get(m.id)?.(m.s);
+  }
+
+  #workerExit(i) {
+    if (this.closed) return;
+    this.host.mod._wm__on_worker_exit(i);
+  }
+
+  #done(token, rc) {
+    const p = this.pending.get(token);
+    if (!p) return;
+    this.pending.delete(token);
+    if (rc === 0) p.resolve(0);
+    else p.reject(new WmError(rc, p.name));
+  }
+
+  /**
+   * index resolves a function name to its table index.
+   * @param {string | number} fn a registered name (a number is passed as is:
+   *   tests use it to prove that unregistered indices are refused)
+   */
+  index(fn) {
+    if (typeof fn === 'number') return fn;
+    let idx = this.indices.get(fn);
+    if (idx === undefined) {
+      const bytes = new TextEncoder().encode(`${fn}\0`);
+      idx = this.host.mod._wm__js_lookup(this.host.copyIn(bytes)) >>> 0;
+      if (!idx) throw new WmError(codes.WM_ENOFN, String(fn));
+      this.indices.set(fn, idx);
+    }
+    return idx;
+  }
+
+  /**
+   * go calls one registered function with input, streaming its output.
+   * Unknown names and bad options throw a WmError at once; every later
+   * failure rejects call.result (and errors call.output where it applies).
+   * @param {string | number} fn
+   * @param {Input} [input]
+   * @param {CallOptions} [opts]
+   * @returns {Call}
+   */
+  go(fn, input, opts = {}) {
+    return this.#call([fn], input, opts);
+  }
+
+  /**
+   * chain runs functions as a pipeline, each stage on its own worker, with
+   * the pipes between stages joining the workers directly.
+   * @param {(string | number)[]} fns
+   * @param {Input} [input]
+   * @param {CallOptions} [opts]
+   * @returns {Call}
+   */
+  chain(fns, input, opts = {}) {
+    if (!Array.isArray(fns) || !fns.length) throw new WmError(codes.WM_EINVAL, 'chain');
+    return this.#call(fns, input, opts);
+  }
+
+  /**
+   * @param {(string | number)[]} fns
+   * @param {Input | undefined} input
+   * @param {CallOptions} opts
+   */
+  #call(fns, input, opts) {
+    if (this.closed) throw new WmError(codes.WM_ECLOSED);
+    const name = fns.map(String).join('|');
+    const idx = fns.map((f) => this.index(f));
+    const window = opts.window ?? DEFAULT_WINDOW;
+    if (!(window > 0 && window <= MAX_WINDOW)) throw new WmError(codes.WM_EINVAL, name);
+    const where = opts.where === 'main' ? WHERE_HERE : opts.where ?? WHERE_ANY;
+    if (!Number.isInteger(where) || (where < 1 && where !== WHERE_ANY && where !== WHERE_HERE))
+      throw new WmError(codes.WM_EINVAL, name);
+    const deadline = opts.timeout === undefined ? -1 : Date.now() + Math.max(0, opts.timeout);
+
+    const inCh = input === undefined ? null : new MessageChannel();
+    const outCh = opts.output === false ? null : new MessageChannel();
+    const token = this.nextToken++;
+    /** @type {Promise<number>} */
+    const result = new Promise((resolve, reject) => this.pending.set(token, { resolve, reject, name }));
+    result.catch(() => {}); // a caller who only reads the output must not crash the process
+    const h = this.host;
+    const inId = inCh ? h.addPort(inCh.port2) : -1;
+    const outId = outCh ? h.addPort(outCh.port2) : -1;
+    const fnsPtr = h.mod._malloc(4 * idx.length);
+    idx.forEach((v, i) => (h.mod.HEAP32[(fnsPtr >> 2) + i] = v));
+    const rc = h.mod._wm__js_call(fnsPtr, idx.length, where, inId, outId, window, token, deadline);
+    h.mod._free(fnsPtr);
+    if (rc) {
+      this.pending.delete(token);
+      inCh?.port1.close();
+      outCh?.port1.close();
+      throw new WmError(rc, name);
+    }
+    if (inCh) {
+      new PortWriter(inCh.port1, window).pump(input).catch(() => {});
+    }
+    const output = outCh ? readableFromPort(outCh.port1, window, name) : null;
+    return new Call(name, output, result);
+  }
+
+  /**
+   * stats counts what is alive in every instance.
+   * @returns {Promise<{ main: Record<string, number>, workers: Record<string, number>[], total: Record<string, number> }>}
+   */
+  async stats() {
+    const main = this.host.stats();
+    const workers = await Promise.all(
+      this.workers.slice(1).map(
+        (w, i) =>
+          new Promise((resolve) => {
+            const id = this.nextToken++;
+            this.statWaits.set(id, (s) => {
+              this.statWaits.delete(id);
+              resolve(s);
+            });
+            w.post({ t: 'stats', id });
+            w.onExit(() => resolve({ dead: 1, worker: i + 1 }));
+          }),
+      ),
+    );
+    /** @type {Record<string, number>} */
+    const total = {};
+    for (const s of [main, ...workers])
+      for (const [k, v] of Object.entries(s)) if (k !== 'worker') total[k] = (total[k] ?? 0) + v;
+    total.pendingJs = this.pending.size;
+    return { main, workers: /** @type {any} */ (workers), total };
+  }
+
+  /**
+   * close ends the mesh: workers are terminated, every port is closed, and
+   * calls still in flight reject with WM_ECLOSED.
+   */
+  async close() {
+    if (this.closed) return;
+    this.closed = true;
+    this.host.shutdown();
+    await Promise.all(this.workers.slice(1).map((w) => w.terminate()));
+    for (const [, p] of this.pending) p.reject(new WmError(codes.WM_ECLOSED, p.name));
+    this.pending.clear();
+  }
+
+  async [Symbol.asyncDispose]() {
+    await this.close();
+  }
+}
+
+/**
+ * createMesh starts a mesh: the module is compiled once, instantiated here
+ * and in each worker, and ready when the promise resolves.
+ * @param {MeshOptions} o
+ * @returns {Promise<Mesh>}
+ */
+export async function createMesh(o) {
+  if (!o || !o.module) throw new TypeError('wmesh: createMesh needs { module }');
+  const mesh = new Mesh(o);
+  return mesh.start(o);
+}

@@ -1,0 +1,252 @@
+// pipe.js: pipe ends held by JS, speaking the same port protocol as the C
+// ends in src/core/pipe.c: credit-based flow control, one terminal frame
+// from each side, and the port closed once both terminals have passed.
+import { WmError, codes } from './errors.js';
+import * as wire from './wire.js';
+
+/**
+ * @typedef {Uint8Array | ArrayBuffer | ArrayBufferView | string} Chunk
+ * @typedef {Chunk | ReadableStream<Chunk> | AsyncIterable<Chunk> | Iterable<Chunk>} Input
+ */
+
+const encoder = new TextEncoder();
+
+/**
+ * toBytes turns one chunk into bytes.
+ * @param {Chunk} c
+ * @returns {Uint8Array}
+ */
+export function toBytes(c) {
+  if (typeof c === 'string') return encoder.encode(c);
+  if (c instanceof Uint8Array) return c;
+  if (c instanceof ArrayBuffer) return new Uint8Array(c);
+  if (ArrayBuffer.isView(c)) return new Uint8Array(c.buffer, c.byteOffset, c.byteLength);
+  throw new TypeError('wmesh: input chunks must be bytes or strings');
+}
+
+/**
+ * chunks iterates an input of any supported shape.
+ * @param {Input} input
+ * @returns {AsyncIterable<Chunk>}
+ */
+async function* chunks(input) {
+  if (typeof input === 'string' || input instanceof ArrayBuffer || ArrayBuffer.isView(input)) {
+    yield input;
+  } else if (input && typeof (/** @type {any} */ (input).getReader) === 'function') {
+    const reader = /** @type {ReadableStream<Chunk>} */ (input).getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        yield value;
+      }
+    } finally {
+      reader.releaseLock();
+    }
+  } else if (input && (Symbol.asyncIterator in input || Symbol.iterator in input)) {
+    yield* /** @type {AsyncIterable<Chunk>} */ (input);
+  } else {
+    throw new TypeError('wmesh: unsupported input type');
+  }
+}
+
+/**
+ * PortWriter is the writing end of a pipe whose reader is in an instance.
+ */
+export class PortWriter {
+  /**
+   * @param {MessagePort} port
+   * @param {number} window bytes in flight the reader granted
+   */
+  constructor(port, window) {
+    this.port = port;
+    this.window = window;
+    this.inflight = 0;
+    this.readerGone = false;
+    this.sentTerm = false;
+    this.protoError = false;
+    /** @type {(() => void) | null} */
+    this.wake = null;
+    port.onmessage = (e) => this.#onFrame(e.data);
+  }
+
+  #onFrame(data) {
+    const f = wire.parse(data);
+    if (f && f.type === wire.F_CREDIT && f.value <= this.inflight) {
+      this.inflight -= f.value;
+    } else if (f && f.type === wire.F_RCLOSE && !this.readerGone) {
+      this.readerGone = true;
+      if (this.sentTerm) this.port.close();
+    } else {
+      this.protoError = true;
+      this.readerGone = true;
+    }
+    const w = this.wake;
+    this.wake = null;
+    if (w) w();
+  }
+
+  /**
+   * write sends bytes, waiting for credit as needed. Resolves false if the
+   * reader has gone (the rest is dropped, as a C writer gets WM_EPIPE).
+   * @param {Uint8Array} bytes
+   * @returns {Promise<boolean>}
+   */
+  async write(bytes) {
+    let off = 0;
+    while (off < bytes.length) {
+      if (this.readerGone) return false;
+      const room = Math.min(this.window - this.inflight, wire.CHUNK, bytes.length - off);
+      if (room <= 0) {
+        await new Promise((r) => (this.wake = r));
+        continue;
+      }
+      const f = wire.dataFrame(bytes.subarray(off, off + room));
+      this.port.postMessage(f, [f]);
+      this.inflight += room;
+      off += room;
+    }
+    return !this.readerGone;
+  }
+
+  /**
+   * close sends EOF, or an error (a negative code) for the reader to see.
+   * @param {number} [err]
+   */
+  close(err) {
+    if (this.sentTerm) return;
+    this.sentTerm = true;
+    const f = err ? wire.frame(wire.F_ERR, err) : wire.frame(wire.F_EOF);
+    this.port.postMessage(f, [f]);
+    if (this.readerGone) this.port.close();
+  }
+
+  /**
+   * pump writes a whole input, then closes: with EOF at its end, or with
+   * WM_ECANCELED if reading the input failed (the error is rethrown).
+   * @param {Input | undefined} input
+   */
+  async pump(input) {
+    try {
+      if (input !== undefined && input !== null) {
+        for await (const c of chunks(input)) {
+          if (!(await this.write(toBytes(c)))) break;
+        }
+      }
+      this.close();
+    } catch (e) {
+      this.close(codes.WM_ECANCELED);
+      throw e;
+    }
+  }
+}
+
+/**
+ * readableFromPort makes the reading end of a pipe whose writer is in an
+ * instance into a ReadableStream of Uint8Array chunks. Bytes are credited
+ * back as the consumer takes them, so an unread stream holds its writer back.
+ * @param {MessagePort} port
+ * @param {number} window
+ * @param {string} [fn] names the function in errors
+ * @returns {ReadableStream<Uint8Array>}
+ */
+export function readableFromPort(port, window, fn) {
+  /** @type {Uint8Array[]} */
+  const queue = [];
+  let uncredited = 0;
+  let sentTerm = false;
+  let gotTerm = false;
+  /** @type {number} 0: open, 1: EOF, < 0: error */
+  let status = 0;
+  /** @type {(() => void) | null} */
+  let wake = null;
+  let buffered = 0;
+
+  const finish = () => {
+    if (sentTerm && gotTerm) port.close();
+  };
+  const term = () => {
+    if (sentTerm) return;
+    sentTerm = true;
+    const f = wire.frame(wire.F_RCLOSE);
+    port.postMessage(f, [f]);
+    finish();
+  };
+  port.onmessage = (e) => {
+    const f = gotTerm ? null : wire.parse(e.data);
+    if (f && f.type === wire.F_DATA && buffered + uncredited + f.bytes.length <= window) {
+      if (!sentTerm) {
+        queue.push(f.bytes);
+        buffered += f.bytes.length;
+      }
+    } else if (f && f.type === wire.F_EOF) {
+      gotTerm = true;
+      status = 1;
+    } else if (f && f.type === wire.F_ERR) {
+      gotTerm = true;
+      status = f.value;
+    } else {
+      gotTerm = true;
+      status = codes.WM_EPROTO;
+    }
+    if (gotTerm) finish();
+    const w = wake;
+    wake = null;
+    if (w) w();
+  };
+
+  return new ReadableStream(
+    {
+      async pull(controller) {
+        while (!queue.length && !status) await new Promise((r) => (wake = r));
+        if (queue.length) {
+          const b = /** @type {Uint8Array} */ (queue.shift());
+          buffered -= b.length;
+          uncredited += b.length;
+          if (uncredited >= window / 4 || !queue.length) {
+            if (!gotTerm) {
+              const f = wire.frame(wire.F_CREDIT, uncredited);
+              port.postMessage(f, [f]);
+            }
+            uncredited = 0;
+          }
+          controller.enqueue(b);
+          return;
+        }
+        term();
+        if (status === 1) controller.close();
+        else controller.error(new WmError(status, fn));
+      },
+      cancel() {
+        queue.length = 0;
+        term();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+/**
+ * collect reads a whole stream into one Uint8Array.
+ * @param {ReadableStream<Uint8Array>} stream
+ * @returns {Promise<Uint8Array>}
+ */
+export async function collect(stream) {
+  const parts = [];
+  let n = 0;
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    parts.push(value);
+    n += value.length;
+  }
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(n);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}

@@ -1,0 +1,277 @@
+/* call.c: calls, from both sides. The caller side keeps a call object until
+ * its result has been delivered (wm_wait, or the JS side for JS-made calls);
+ * the executing side runs the function in a fiber and reports DONE. A chain
+ * is a group call whose stages are internal calls. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "host.h"
+#include "registry.h"
+#include "rt.h"
+
+typedef struct callobj {
+  uint32_t id;
+  int done;
+  int rc;
+  int token;      /* > 0: the result goes to the JS side */
+  uint32_t group; /* a chain stage: the chain's call id */
+  uint32_t pending; /* a chain: stages not yet done */
+  wm__waitq wq;
+} callobj;
+
+static wm__htab calls;
+
+static callobj *call_new(int token, uint32_t group) {
+  callobj *c = calloc(1, sizeof *c);
+  if (!c) return NULL;
+  c->id = wm__h_add(&calls, c);
+  if (!c->id) {
+    free(c);
+    return NULL;
+  }
+  c->token = token;
+  c->group = group;
+  wm__rt.stats.calls++;
+  return c;
+}
+
+static void call_free(callobj *c) {
+  wm__h_del(&calls, c->id);
+  wm__wake_all(&c->wq);
+  free(c);
+  wm__rt.stats.calls--;
+}
+
+void wm__call_complete(uint32_t id, int rc) {
+  callobj *c = wm__h_get(&calls, id);
+  if (!c || c->done) {
+    /* A result for a call we never made, or a second one: forged. */
+    wm__rt.stats.refused++;
+    return;
+  }
+  c->done = 1;
+  c->rc = rc;
+  if (c->group) {
+    callobj *g = wm__h_get(&calls, c->group);
+    call_free(c);
+    if (!g) return;
+    if (rc && !g->rc) g->rc = rc;
+    if (--g->pending == 0) {
+      int grc = g->rc;
+      g->rc = 0;
+      wm__call_complete(g->id, grc);
+    }
+  } else if (c->token > 0) {
+    int token = c->token;
+    call_free(c);
+    wm__host_done(token, rc);
+  } else {
+    wm__wake_all(&c->wq);
+  }
+}
+
+static int check_ends(wm_pipe in, wm_pipe out) {
+  int rc;
+  if (in.id && (rc = wm__end_check(in, 0))) return rc;
+  if (out.id && (rc = wm__end_check(out, 1))) return rc;
+  if (in.id && in.id == out.id) return WM_EPERM;
+  return 0;
+}
+
+/* run_here starts fn in a fiber of this instance, keeping the handles. */
+static int run_here(wm_pipe in, wm_pipe out, wm_fn fn, callobj *c) {
+  wm__job job = {fn, in, out, c->id, -1};
+  int rc = wm__spawn(&job);
+  if (!rc) wm__rt.stats.running++;
+  return rc;
+}
+
+/* send_remote moves the ends into a CALL frame for the coordinator. */
+static void send_remote(wm_pipe in, wm_pipe out, uint32_t idx,
+                        const wm_opts *o, callobj *c) {
+  wm__callmsg m;
+  int ports[2], nports = 0, pin = -1, pout = -1;
+  memset(&m, 0, sizeof m);
+  m.id = c->id;
+  m.fn = idx;
+  m.where = o ? o->where : WM_ANY;
+  m.deadline = o ? o->deadline : -1;
+  m.in.port = m.out.port = WM__NOPORT;
+  int rc = 0;
+  if (in.id) rc = wm__end_export(in, &m.in, &pin);
+  if (!rc && out.id) rc = wm__end_export(out, &m.out, &pout);
+  if (pin >= 0) {
+    m.in.port = (uint8_t)nports;
+    ports[nports++] = pin;
+  }
+  if (pout >= 0) {
+    m.out.port = (uint8_t)nports;
+    ports[nports++] = pout;
+  }
+  uint8_t *frame = NULL;
+  size_t n = 0;
+  if (!rc) rc = wm__enc_call(&m, &frame, &n);
+  if (rc) {
+    /* Out of memory half-way: fail the call and close what moved. */
+    if (m.in.flags) wm__end_abort(&m.in, pin, rc);
+    if (m.out.flags) wm__end_abort(&m.out, pout, rc);
+    if (in.id && !m.in.flags) wm_close(in);
+    if (out.id && !m.out.flags) wm_close_error(out, rc);
+    wm__call_complete(c->id, rc);
+  } else if (wm__rt.self == 0) {
+    wm__coord_submit(0, frame, n, ports, nports);
+    frame = NULL;
+  } else {
+    wm__host_ctrl_send(0, frame, n, ports, nports);
+  }
+  free(frame);
+  free((void *)m.in.data);
+  free((void *)m.out.data);
+}
+
+int wm__go(wm_pipe in, wm_pipe out, wm_fn fn, const wm_opts *o, int token,
+           uint32_t group, uint32_t *id) {
+  uint32_t idx = fn ? wm__fn_index(fn) : 0;
+  if (!idx) return WM_ENOFN;
+  int rc = check_ends(in, out);
+  if (rc) return rc;
+  int where = o ? o->where : WM_ANY;
+  if (where != WM_ANY && where != WM_HERE && where < 1) return WM_EINVAL;
+  callobj *c = call_new(token, group);
+  if (!c) return WM_ENOMEM;
+  *id = c->id;
+  if (where == WM_HERE || (wm__rt.self == 0 && wm__rt.nworkers == 0)) {
+    if ((rc = run_here(in, out, fn, c))) {
+      call_free(c);
+      return rc;
+    }
+  } else {
+    send_remote(in, out, idx, o, c);
+  }
+  return 0;
+}
+
+int wm_go(wm_pipe in, wm_pipe out, wm_fn fn, const wm_opts *o, wm_call *c) {
+  if (!c) return WM_EINVAL;
+  uint32_t id;
+  int rc = wm__go(in, out, fn, o, 0, 0, &id);
+  if (!rc) c->id = id;
+  return rc;
+}
+
+int wm__chain(wm_pipe in, wm_pipe out, const wm_fn *fns, size_t n,
+              const wm_opts *o, int token, uint32_t *id) {
+  if (!fns || !n || n > 4096) return WM_EINVAL;
+  for (size_t i = 0; i < n; i++)
+    if (!fns[i] || !wm__fn_index(fns[i])) return WM_ENOFN;
+  int rc = check_ends(in, out);
+  if (rc) return rc;
+  uint32_t window = o && o->window ? o->window : WM__DEFAULT_WINDOW;
+  if (window > WM__MAX_WINDOW) return WM_EINVAL;
+  /* Make every pipe first, so that failing leaves nothing taken. */
+  wm_pipe *ps = calloc(2 * (n - 1) + 1, sizeof *ps);
+  callobj *g = ps ? call_new(token, 0) : NULL;
+  for (size_t i = 0; g && i + 1 < n && !rc; i++)
+    rc = wm__pipe_new(&ps[2 * i], &ps[2 * i + 1], window);
+  if (!g || rc) {
+    for (size_t i = 0; ps && i < 2 * (n - 1); i++)
+      if (ps[i].id) wm_close(ps[i]);
+    if (g) call_free(g);
+    free(ps);
+    return WM_ENOMEM;
+  }
+  g->pending = (uint32_t)n;
+  *id = g->id;
+  for (size_t i = 0; i < n; i++) {
+    wm_pipe sin = i == 0 ? in : ps[2 * (i - 1)];
+    wm_pipe sout = i + 1 == n ? out : ps[2 * i + 1];
+    uint32_t sid;
+    rc = wm__go(sin, sout, fns[i], o, 0, g->id, &sid);
+    if (rc) {
+      /* Only allocation can fail here: fail this stage in place. */
+      if (sin.id) wm_close(sin);
+      if (sout.id) wm_close_error(sout, rc);
+      if (!g->rc) g->rc = rc;
+      g->pending--;
+    }
+  }
+  free(ps);
+  if (!g->pending) wm__call_complete(g->id, g->rc);
+  return 0;
+}
+
+int wm_chain(wm_pipe in, wm_pipe out, const wm_fn *fns, size_t n,
+             const wm_opts *o, wm_call *c) {
+  if (!c) return WM_EINVAL;
+  uint32_t id;
+  int rc = wm__chain(in, out, fns, n, o, 0, &id);
+  if (!rc) c->id = id;
+  return rc;
+}
+
+int wm_wait(wm_call call, int64_t deadline) {
+  callobj *c = wm__h_get(&calls, call.id);
+  if (!c || c->group || c->token) return WM_EBADF;
+  while (!c->done) {
+    int rc = wm__wait(&c->wq, deadline);
+    if (rc) return rc;
+    if (!(c = wm__h_get(&calls, call.id))) return WM_EBADF;
+  }
+  int rc = c->rc;
+  call_free(c);
+  return rc;
+}
+
+static void reply(int to, uint32_t id, int rc) {
+  uint8_t buf[12];
+  size_t n = wm__enc_done(buf, id, rc);
+  wm__host_ctrl_send(to, buf, n, NULL, 0);
+}
+
+void wm__exec(const uint8_t *p, size_t n, const int *ports, int nports) {
+  wm__callmsg m;
+  if (wm__dec_call(p, n, (unsigned)nports, &m)) {
+    wm__refuse(ports, nports);
+    return;
+  }
+  int pin = m.in.flags & WM__D_PORT ? ports[m.in.port] : -1;
+  int pout = m.out.flags & WM__D_PORT ? ports[m.out.port] : -1;
+  wm_fn fn = wm__registered(m.fn);
+  int rc = fn ? 0 : WM_ENOFN;
+  if (!fn) wm__rt.stats.refused++;
+  if (!rc && m.deadline >= 0 && m.deadline <= wm_now()) rc = WM_ETIMEDOUT;
+  wm_pipe in = WM_PIPE_NONE, out = WM_PIPE_NONE;
+  if (rc) {
+    /* Refused: close both ends with the reason so their peers learn it. */
+    wm__end_abort(&m.in, pin, rc);
+    wm__end_abort(&m.out, pout, rc);
+  } else if ((rc = wm__end_import(&m.in, pin, &in))) {
+    wm__end_abort(&m.out, pout, rc);
+  } else if ((rc = wm__end_import(&m.out, pout, &out))) {
+    if (in.id) wm_close(in);
+  } else {
+    wm__job job = {fn, in, out, m.id, 0};
+    if (!(rc = wm__spawn(&job))) {
+      wm__rt.stats.running++;
+      return;
+    }
+    if (in.id) wm_close(in);
+    if (out.id) wm_close_error(out, rc);
+  }
+  reply(0, m.id, rc);
+}
+
+void wm__finish(const wm__job *job, int rc) {
+  wm__rt.stats.running--;
+  if (job->in.id) wm_close(job->in);
+  if (job->out.id) {
+    if (rc < 0)
+      wm_close_error(job->out, rc);
+    else
+      wm_close(job->out);
+  }
+  if (job->reply_to < 0)
+    wm__call_complete(job->reply_id, rc);
+  else
+    reply(job->reply_to, job->reply_id, rc);
+}

@@ -1,0 +1,255 @@
+/* coord.c: the coordinator, in the main instance. It decides where each call
+ * runs: the least-loaded live worker with room (or the one asked for), or a
+ * bounded FIFO queue when every worker is at capacity. It sees only control
+ * frames: pipe data flows on ports that it forwards but never reads. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "host.h"
+#include "rt.h"
+
+typedef struct slot {
+  uint32_t id;
+  int caller;
+  uint32_t caller_call;
+  int worker;
+} slot;
+
+typedef struct qent {
+  struct qent *next;
+  int from;
+  uint8_t *frame;
+  size_t n;
+  int ports[WM__MAX_PORTS];
+  int nports;
+  wm__callmsg m;
+} qent;
+
+typedef struct worker {
+  int alive;
+  int load;
+} worker;
+
+static wm__htab slots;
+static worker *workers; /* index 1..nworkers */
+static int capacity, qmax, qlen;
+static qent *qhead, *qtail;
+
+int wm__coord_init(int nworkers, int cap, int qm) {
+  if (nworkers < 0 || cap < 1 || qm < 0) return WM_EINVAL;
+  workers = calloc((size_t)nworkers + 1, sizeof *workers);
+  if (!workers) return WM_ENOMEM;
+  for (int i = 1; i <= nworkers; i++) workers[i].alive = 1;
+  wm__rt.nworkers = nworkers;
+  capacity = cap;
+  qmax = qm;
+  return 0;
+}
+
+static void reply(int caller, uint32_t id, int rc) {
+  if (caller == 0) {
+    wm__call_complete(id, rc);
+  } else {
+    uint8_t buf[12];
+    size_t n = wm__enc_done(buf, id, rc);
+    wm__host_ctrl_send(caller, buf, n, NULL, 0);
+  }
+}
+
+static int port_of(const wm__desc *d, const int *ports) {
+  return d->flags & WM__D_PORT ? ports[d->port] : -1;
+}
+
+/* fail refuses a decoded call: its ends close with rc and the caller hears. */
+static void fail(int from, const wm__callmsg *m, const int *ports, int rc) {
+  wm__end_abort(&m->in, port_of(&m->in, ports), rc);
+  wm__end_abort(&m->out, port_of(&m->out, ports), rc);
+  reply(from, m->id, rc);
+}
+
+static int pick(int where) {
+  if (where >= 1) {
+    return where <= wm__rt.nworkers && workers[where].alive &&
+                   workers[where].load < capacity
+               ? where
+               : 0;
+  }
+  int best = 0;
+  for (int i = 1; i <= wm__rt.nworkers; i++)
+    if (workers[i].alive && workers[i].load < capacity &&
+        (!best || workers[i].load < workers[best].load))
+      best = i;
+  return best;
+}
+
+static void put32(uint8_t *p, uint32_t v) {
+  for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* dispatch sends a call to worker w; it takes the frame. */
+static void dispatch(int w, int from, const wm__callmsg *m, uint8_t *frame,
+                     size_t n, const int *ports, int nports) {
+  slot *s = malloc(sizeof *s);
+  uint32_t g = s ? wm__h_add(&slots, s) : 0;
+  if (!g) {
+    free(s);
+    free(frame);
+    fail(from, m, ports, WM_ENOMEM);
+    return;
+  }
+  *s = (slot){g, from, m->id, w};
+  put32(frame + 4, g); /* the worker answers under the coordinator's id */
+  workers[w].load++;
+  wm__host_ctrl_send(w, frame, n, ports, nports);
+  free(frame);
+}
+
+void wm__coord_submit(int from, uint8_t *frame, size_t n, const int *ports,
+                      int nports) {
+  wm__callmsg m;
+  if (wm__dec_call(frame, n, (unsigned)nports, &m)) {
+    /* The caller waits under the id in the frame, if there is one. */
+    if (n >= 8 && from > 0) {
+      uint32_t id = (uint32_t)frame[4] | (uint32_t)frame[5] << 8 |
+                    (uint32_t)frame[6] << 16 | (uint32_t)frame[7] << 24;
+      reply(from, id, WM_EPROTO);
+    }
+    free(frame);
+    wm__refuse(ports, nports);
+    return;
+  }
+  int rc = 0;
+  if (m.where != WM_ANY && (m.where < 1 || m.where > wm__rt.nworkers))
+    rc = WM_EINVAL;
+  else if (m.deadline >= 0 && m.deadline <= wm_now())
+    rc = WM_ETIMEDOUT;
+  if (rc) {
+    fail(from, &m, ports, rc);
+    free(frame);
+    return;
+  }
+  int w = qlen ? 0 : pick(m.where);
+  if (w) {
+    dispatch(w, from, &m, frame, n, ports, nports);
+    return;
+  }
+  qent *q = qlen < qmax ? malloc(sizeof *q) : NULL;
+  if (!q) {
+    fail(from, &m, ports, qlen < qmax ? WM_ENOMEM : WM_EBUSY);
+    free(frame);
+    return;
+  }
+  q->next = NULL;
+  q->from = from;
+  q->frame = frame;
+  q->n = n;
+  q->nports = nports;
+  memcpy(q->ports, ports, (size_t)nports * sizeof *ports);
+  q->m = m; /* its data pointers point into q->frame, which q owns */
+  if (qtail)
+    qtail->next = q;
+  else
+    qhead = q;
+  qtail = q;
+  qlen++;
+  wm__rt.stats.queued = (uint32_t)qlen;
+}
+
+/* pump places queued calls, oldest first, wherever there is room. */
+static void pump(void) {
+  qent **pp = &qhead, *prev = NULL;
+  while (*pp) {
+    qent *q = *pp;
+    int w = pick(q->m.where);
+    if (!w) {
+      prev = q;
+      pp = &q->next;
+      continue;
+    }
+    *pp = q->next;
+    if (qtail == q) qtail = prev;
+    qlen--;
+    dispatch(w, q->from, &q->m, q->frame, q->n, q->ports, q->nports);
+    free(q);
+  }
+  wm__rt.stats.queued = (uint32_t)qlen;
+}
+
+void wm__coord_done(int from, uint32_t g, int32_t rc) {
+  slot *s = wm__h_get(&slots, g);
+  if (!s || s->worker != from) {
+    wm__rt.stats.refused++;
+    return;
+  }
+  workers[from].load--;
+  int caller = s->caller;
+  uint32_t id = s->caller_call;
+  wm__h_del(&slots, g);
+  free(s);
+  reply(caller, id, rc);
+  pump();
+}
+
+/* drop removes queued calls that match and fails them with rc. */
+static void drop(int (*match)(const qent *, int64_t), int64_t arg, int rc) {
+  qent **pp = &qhead, *prev = NULL;
+  while (*pp) {
+    qent *q = *pp;
+    if (!match(q, arg)) {
+      prev = q;
+      pp = &q->next;
+      continue;
+    }
+    *pp = q->next;
+    if (qtail == q) qtail = prev;
+    qlen--;
+    fail(q->from, &q->m, q->ports, rc);
+    free(q->frame);
+    free(q);
+  }
+  wm__rt.stats.queued = (uint32_t)qlen;
+}
+
+static int expired(const qent *q, int64_t now) {
+  return q->m.deadline >= 0 && q->m.deadline <= now;
+}
+
+static int bound_to(const qent *q, int64_t w) { return q->m.where == w; }
+
+static int from_worker(const qent *q, int64_t w) { return q->from == w; }
+
+void wm__coord_worker_exit(int w) {
+  if (w < 1 || w > wm__rt.nworkers || !workers[w].alive) return;
+  workers[w].alive = 0;
+  workers[w].load = 0;
+  for (uint32_t i = 0; i < slots.cap; i++) {
+    slot *s = slots.objs[i];
+    if (!s) continue;
+    if (s->worker == w) {
+      int caller = s->caller;
+      uint32_t id = s->caller_call;
+      wm__h_del(&slots, s->id);
+      free(s);
+      if (caller != w) reply(caller, id, WM_EDIED);
+    }
+  }
+  drop(bound_to, w, WM_EDIED);
+  drop(from_worker, w, WM_EDIED);
+}
+
+void wm__coord_worker_up(int w) {
+  if (w < 1 || w > wm__rt.nworkers) return;
+  workers[w].alive = 1;
+  workers[w].load = 0;
+  pump();
+}
+
+int64_t wm__coord_expire(void) {
+  if (!qlen) return -1;
+  drop(expired, wm_now(), WM_ETIMEDOUT);
+  int64_t next = -1;
+  for (qent *q = qhead; q; q = q->next)
+    if (q->m.deadline >= 0 && (next < 0 || q->m.deadline < next))
+      next = q->m.deadline;
+  return next;
+}

@@ -1,0 +1,162 @@
+/* entry.c: the core's entry points, called by the host (the JS side of an
+ * instance) when something happens: a control frame, a pipe frame, a timer, a
+ * worker coming or going, or a call made from JS. Each entry point that can
+ * run fibers returns void: after a fiber switch under ASYNCIFY a return value
+ * would not reach JS. Results go through memory or host callbacks instead. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "host.h"
+#include "registry.h"
+#include "rt.h"
+
+#ifdef __EMSCRIPTEN__
+#include <emscripten/emscripten.h>
+#define WM__ENTRY EMSCRIPTEN_KEEPALIVE
+#else
+#define WM__ENTRY
+#endif
+
+int64_t wm_now(void) { return (int64_t)wm__host_now(); }
+
+int wm_get_stats(wm_stats *s) {
+  if (!s) return WM_EINVAL;
+  *s = wm__rt.stats;
+  return 0;
+}
+
+void wm__refuse(const int *ports, int nports) {
+  wm__rt.stats.refused++;
+  for (int i = 0; i < nports; i++) wm__host_port_close(ports[i]);
+}
+
+/* wm__init makes this instance number self; the main instance (0) also
+ * coordinates nworkers workers of cap calls each, with qmax queued. */
+WM__ENTRY int wm__init(int self, int nworkers, int cap, int qmax) {
+  wm__rt.self = self;
+  if (self == 0) return wm__coord_init(nworkers, cap, qmax);
+  return 0;
+}
+
+/* wm__scratch returns a buffer of at least n bytes that the host fills
+ * before an entry call; it stays valid until the next wm__scratch. */
+WM__ENTRY void *wm__scratch(size_t n) {
+  static void *buf;
+  static size_t cap;
+  if (n > cap) {
+    void *nb = realloc(buf, n);
+    if (!nb) return NULL;
+    buf = nb;
+    cap = n;
+  }
+  return buf;
+}
+
+WM__ENTRY void wm__run_entry(void) { wm__run(); }
+
+WM__ENTRY void wm__on_ctrl(int from, const uint8_t *p, size_t n,
+                           const int *ports, int nports) {
+  if (nports < 0 || nports > (int)WM__MAX_PORTS || (nports && !ports)) {
+    wm__refuse(ports, nports < 0 ? 0 : nports);
+    wm__run();
+    return;
+  }
+  int type = wm__dec_type(p, n);
+  uint32_t id;
+  int32_t rc;
+  if (type == WM__F_CALL && wm__rt.self == 0) {
+    uint8_t *copy = malloc(n);
+    if (copy) {
+      memcpy(copy, p, n);
+      wm__coord_submit(from, copy, n, ports, nports);
+    } else {
+      wm__refuse(ports, nports);
+    }
+  } else if (type == WM__F_CALL && from == 0) {
+    wm__exec(p, n, ports, nports);
+  } else if (type == WM__F_DONE && !nports && !wm__dec_done(p, n, &id, &rc)) {
+    if (wm__rt.self == 0)
+      wm__coord_done(from, id, rc);
+    else if (from == 0)
+      wm__call_complete(id, rc);
+    else
+      wm__refuse(ports, 0);
+  } else {
+    wm__refuse(ports, nports);
+  }
+  wm__run();
+}
+
+WM__ENTRY void wm__on_port(int port, const uint8_t *p, size_t n) {
+  wm__port_frame(port, p, n);
+  wm__run();
+}
+
+WM__ENTRY void wm__on_port_close(int port) {
+  wm__port_closed(port);
+  wm__run();
+}
+
+WM__ENTRY void wm__on_timer(void) { wm__run(); }
+
+WM__ENTRY void wm__on_worker_exit(int w) {
+  wm__coord_worker_exit(w);
+  wm__run();
+}
+
+WM__ENTRY void wm__on_worker_up(int w) {
+  wm__coord_worker_up(w);
+  wm__run();
+}
+
+WM__ENTRY uint32_t wm__js_lookup(const char *name) {
+  wm_fn fn = wm_lookup(name);
+  return fn ? wm__fn_index(fn) : 0;
+}
+
+/* js_ends turns the ports of a JS-made call into ends in this instance. */
+static int js_ends(int in_port, int out_port, uint32_t window, wm_pipe *in,
+                   wm_pipe *out) {
+  wm__desc d = {WM__D_PRESENT | WM__D_PORT, 0, 0, window, 0, 0, NULL};
+  *in = *out = WM_PIPE_NONE;
+  int rc = in_port >= 0 ? wm__end_import(&d, in_port, in) : 0;
+  d.flags |= WM__D_WRITER;
+  if (!rc && out_port >= 0) rc = wm__end_import(&d, out_port, out);
+  if (rc && in->id) wm_close(*in);
+  return rc;
+}
+
+/* wm__js_call starts a call for the JS side: n functions (1: a plain call)
+ * by table index in fns, reading from in_port and writing to out_port (or
+ * -1). The result goes to wm__host_done(token). Returns 0 or an error, in
+ * which case the ports are closed. Runs no fiber, so its result is safe. */
+WM__ENTRY int wm__js_call(const uint32_t *fns, int n, int where, int in_port,
+                          int out_port, uint32_t window, int token,
+                          double deadline) {
+  if (n < 1 || token <= 0 || !window || window > WM__MAX_WINDOW) {
+    if (in_port >= 0) wm__host_port_close(in_port);
+    if (out_port >= 0) wm__host_port_close(out_port);
+    return WM_EINVAL;
+  }
+  wm_fn *list = malloc((size_t)n * sizeof *list);
+  if (!list) return WM_ENOMEM;
+  for (int i = 0; i < n; i++) list[i] = wm__registered(fns[i]);
+  wm_pipe in, out;
+  int rc = js_ends(in_port, out_port, window, &in, &out);
+  if (rc) {
+    free(list);
+    return rc;
+  }
+  wm_opts o = {(int64_t)deadline, where, window};
+  uint32_t id;
+  rc = n == 1 ? wm__go(in, out, list[0], &o, token, 0, &id)
+              : wm__chain(in, out, list, (size_t)n, &o, token, &id);
+  free(list);
+  if (rc) {
+    if (in.id) wm_close(in);
+    if (out.id) wm_close_error(out, rc);
+  }
+  return rc;
+}
+
+WM__ENTRY void wm__js_stats(wm_stats *s) { wm_get_stats(s); }

@@ -1,0 +1,41 @@
+/* host.h: what the core needs from its host, the JS side of an instance (or
+ * a test double in native builds). Ports are small ids that the host assigns
+ * and reuses; the core never sees a MessagePort. */
+#ifndef WM_HOST_H
+#define WM_HOST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* wm__host_ctrl_send posts a control frame to instance dest (0 is the main
+ * instance), moving the listed ports with it; they leave this instance. */
+void wm__host_ctrl_send(int dest, const void *p, size_t n, const int *ports,
+                        int nports);
+
+/* wm__host_port_send posts a pipe frame [type][body] on a port. */
+void wm__host_port_send(int port, int type, const void *body, size_t n);
+
+/* wm__host_channel makes a MessageChannel; returns one port id and stores
+ * the other in *other, or returns -1. */
+int wm__host_channel(int *other);
+
+/* wm__host_port_bind starts delivering a port's frames to wm__on_port. */
+void wm__host_port_bind(int port);
+
+/* wm__host_port_close closes a port and forgets its id. */
+void wm__host_port_close(int port);
+
+/* wm__host_timer asks for one wm__on_timer call at absolute time at (ms);
+ * at < 0 cancels it. A later request replaces an earlier one. */
+void wm__host_timer(double at);
+
+/* wm__host_kick asks for a wm__run soon, from the event loop. */
+void wm__host_kick(void);
+
+/* wm__host_done reports a JS-made call's result to the JS side. */
+void wm__host_done(int token, int rc);
+
+/* wm__host_now returns milliseconds since the Unix epoch. */
+double wm__host_now(void);
+
+#endif

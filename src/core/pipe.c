@@ -1,0 +1,423 @@
+/* pipe.c: pipe ends. An end is local (its peer is in this instance: the
+ * writer appends straight into the reader's ring) or port-backed (frames on a
+ * MessagePort, with credit-based flow control: the writer may have at most
+ * `window` bytes that the reader has not yet consumed and credited back).
+ *
+ * Closing a port-backed end is a handshake: each side sends exactly one
+ * terminal frame (EOF or ERR from the writer, RCLOSE from the reader) and
+ * frees its end, closing the port, once it has both sent its own and
+ * received the other's. Until then the end lingers without a handle and is
+ * still counted as alive. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "host.h"
+#include "rt.h"
+
+struct wm__end {
+  uint32_t id; /* handle, 0 once its owner closed or moved it */
+  uint8_t writer;
+  uint8_t sent_term, got_term;
+  int port;      /* host port id, or -1 */
+  wm__end *peer; /* local peer, or NULL */
+  int status;    /* reader: 0, 1 (EOF) or an error; writer: 0, 1 (gone) */
+  wm__bytes buf; /* reader: received and not yet read */
+  uint32_t window;
+  uint32_t count; /* writer: bytes in flight; reader: read, not credited */
+  wm__waitq wq;
+};
+
+static wm__htab ends;
+static wm__end **by_port;
+static int by_port_cap;
+
+static wm__end *end_new(int writer, uint32_t window) {
+  wm__end *e = calloc(1, sizeof *e);
+  if (!e) return NULL;
+  e->writer = (uint8_t)writer;
+  e->port = -1;
+  e->window = window;
+  wm__rt.stats.pipes++;
+  return e;
+}
+
+static int bind(wm__end *e, int port) {
+  if (port >= by_port_cap) {
+    int ncap = by_port_cap ? by_port_cap : 64;
+    while (ncap <= port) ncap *= 2;
+    wm__end **n = realloc(by_port, (size_t)ncap * sizeof *n);
+    if (!n) return WM_ENOMEM;
+    memset(n + by_port_cap, 0, (size_t)(ncap - by_port_cap) * sizeof *n);
+    by_port = n;
+    by_port_cap = ncap;
+  }
+  by_port[port] = e;
+  e->port = port;
+  wm__rt.stats.ports++;
+  wm__host_port_bind(port);
+  return 0;
+}
+
+/* unbind lets go of the port without closing it (it is moving away). */
+static void unbind(wm__end *e) {
+  if (e->port < 0) return;
+  by_port[e->port] = NULL;
+  e->port = -1;
+  wm__rt.stats.ports--;
+}
+
+static void end_free(wm__end *e) {
+  if (e->port >= 0) {
+    int port = e->port;
+    unbind(e);
+    wm__host_port_close(port);
+  }
+  if (e->id) wm__h_del(&ends, e->id);
+  wm__bytes_fini(&e->buf);
+  wm__wake_all(&e->wq);
+  free(e);
+  wm__rt.stats.pipes--;
+}
+
+static int add_handle(wm__end *e, wm_pipe *p) {
+  e->id = wm__h_add(&ends, e);
+  p->id = e->id;
+  return e->id ? 0 : WM_ENOMEM;
+}
+
+int wm__pipe_new(wm_pipe *r, wm_pipe *w, uint32_t window) {
+  if (!r || !w) return WM_EINVAL;
+  wm__end *re = end_new(0, window), *we = end_new(1, window);
+  if (!re || !we || add_handle(re, r) || add_handle(we, w)) {
+    if (re) end_free(re);
+    if (we) end_free(we);
+    return WM_ENOMEM;
+  }
+  re->peer = we;
+  we->peer = re;
+  return 0;
+}
+
+int wm_pipe_make(wm_pipe *r, wm_pipe *w) {
+  return wm__pipe_new(r, w, WM__DEFAULT_WINDOW);
+}
+
+static wm__end *get(wm_pipe p) { return wm__h_get(&ends, p.id); }
+
+/* send_credit returns consumed bytes to a port-backed writer. */
+static void send_credit(wm__end *e) {
+  if (e->port < 0 || !e->count || e->got_term) {
+    e->count = 0;
+    return;
+  }
+  uint8_t b[4] = {(uint8_t)e->count, (uint8_t)(e->count >> 8),
+                  (uint8_t)(e->count >> 16), (uint8_t)(e->count >> 24)};
+  wm__host_port_send(e->port, WM__F_CREDIT, b, 4);
+  e->count = 0;
+}
+
+ssize_t wm_read(wm_pipe p, void *buf, size_t n, int64_t deadline) {
+  wm__end *e = get(p);
+  if (!e) return WM_EBADF;
+  if (e->writer) return WM_EPERM;
+  if (!buf || !n) return WM_EINVAL;
+  for (;;) {
+    if (e->buf.len) {
+      size_t k = wm__bytes_pop(&e->buf, buf, n);
+      if (e->peer) {
+        wm__wake_all(&e->peer->wq);
+      } else if (e->port >= 0) {
+        e->count += (uint32_t)k;
+        if (e->count >= e->window / 4 || !e->buf.len) send_credit(e);
+      }
+      return (ssize_t)k;
+    }
+    if (e->status == 1) return 0;
+    if (e->status < 0) return e->status;
+    int rc = wm__wait(&e->wq, deadline);
+    if (rc) return rc;
+    if (!(e = get(p))) return WM_EBADF;
+  }
+}
+
+int wm_write(wm_pipe p, const void *buf, size_t n, int64_t deadline) {
+  wm__end *e = get(p);
+  if (!e) return WM_EBADF;
+  if (!e->writer) return WM_EPERM;
+  if (!buf && n) return WM_EINVAL;
+  const uint8_t *b = buf;
+  while (n) {
+    if (e->status) return WM_EPIPE;
+    size_t k = 0;
+    if (e->peer) {
+      wm__end *r = e->peer;
+      if (r->buf.len < r->window) {
+        k = r->window - r->buf.len;
+        if (k > n) k = n;
+        if (wm__bytes_push(&r->buf, b, k)) return WM_ENOMEM;
+        wm__wake_all(&r->wq);
+      }
+    } else if (e->port >= 0) {
+      if (e->count < e->window) {
+        k = e->window - e->count;
+        if (k > n) k = n;
+        if (k > WM__CHUNK) k = WM__CHUNK;
+        wm__host_port_send(e->port, WM__F_DATA, b, k);
+        e->count += (uint32_t)k;
+      }
+    } else {
+      return WM_EPIPE;
+    }
+    if (k) {
+      b += k;
+      n -= k;
+      continue;
+    }
+    int rc = wm__wait(&e->wq, deadline);
+    if (rc) return rc;
+    if (!(e = get(p))) return WM_EBADF;
+  }
+  return 0;
+}
+
+/* finish_term frees a port-backed end once both terminals have passed. */
+static void finish_term(wm__end *e) {
+  if (e->sent_term && e->got_term) end_free(e);
+}
+
+static void release_handle(wm__end *e) {
+  wm__h_del(&ends, e->id);
+  e->id = 0;
+}
+
+/* term_writer closes a writing end with status 1 (EOF) or an error. */
+static void term_writer(wm__end *e, int status) {
+  release_handle(e);
+  if (e->peer) {
+    wm__end *r = e->peer;
+    r->peer = NULL;
+    r->status = status;
+    wm__wake_all(&r->wq);
+    end_free(e);
+  } else if (e->port >= 0 && !e->sent_term) {
+    if (status == 1) {
+      wm__host_port_send(e->port, WM__F_EOF, NULL, 0);
+    } else {
+      uint8_t b[4] = {(uint8_t)status, (uint8_t)(status >> 8),
+                      (uint8_t)(status >> 16), (uint8_t)(status >> 24)};
+      wm__host_port_send(e->port, WM__F_ERR, b, 4);
+    }
+    e->sent_term = 1;
+    finish_term(e);
+  } else {
+    end_free(e);
+  }
+}
+
+static void term_reader(wm__end *e) {
+  release_handle(e);
+  wm__bytes_fini(&e->buf);
+  if (e->peer) {
+    wm__end *w = e->peer;
+    w->peer = NULL;
+    w->status = 1;
+    wm__wake_all(&w->wq);
+    end_free(e);
+  } else if (e->port >= 0 && !e->sent_term) {
+    wm__host_port_send(e->port, WM__F_RCLOSE, NULL, 0);
+    e->sent_term = 1;
+    finish_term(e);
+  } else {
+    end_free(e);
+  }
+}
+
+int wm_close(wm_pipe p) {
+  wm__end *e = get(p);
+  if (!e) return WM_EBADF;
+  if (e->writer)
+    term_writer(e, 1);
+  else
+    term_reader(e);
+  return 0;
+}
+
+int wm_close_error(wm_pipe p, int err) {
+  wm__end *e = get(p);
+  if (!e) return WM_EBADF;
+  if (!e->writer) return WM_EPERM;
+  if (err >= 0) return WM_EINVAL;
+  term_writer(e, err);
+  return 0;
+}
+
+int wm__end_check(wm_pipe p, int want_writer) {
+  wm__end *e = get(p);
+  if (!e) return WM_EBADF;
+  return e->writer == want_writer ? 0 : WM_EPERM;
+}
+
+int wm__end_export(wm_pipe p, wm__desc *d, int *port) {
+  wm__end *e = get(p);
+  memset(d, 0, sizeof *d);
+  d->port = WM__NOPORT;
+  *port = -1;
+  if (!e) return WM_EBADF;
+  uint8_t *copy = NULL;
+  if (!e->writer && e->buf.len) {
+    copy = malloc(e->buf.len);
+    if (!copy) return WM_ENOMEM;
+  }
+  if (e->peer) {
+    /* A local pipe becomes a port-backed one: the end that stays gets one
+     * port of a new channel, the moving end carries the other. */
+    int other;
+    int mine = wm__host_channel(&other);
+    if (mine < 0) {
+      free(copy);
+      return WM_ENOMEM;
+    }
+    wm__end *peer = e->peer;
+    peer->peer = NULL;
+    e->peer = NULL;
+    if (bind(peer, mine)) {
+      /* Cannot track the port: fail the pipe rather than lose data. */
+      wm__host_port_close(mine);
+      wm__host_port_close(other);
+      free(copy);
+      peer->status = e->writer ? WM_ENOMEM : 1;
+      e->peer = NULL;
+      wm__wake_all(&peer->wq);
+      return WM_ENOMEM;
+    }
+    if (e->writer) {
+      d->count = (uint32_t)peer->buf.len; /* unread bytes count as in flight */
+      peer->count = 0;
+    } else {
+      peer->count = (uint32_t)e->buf.len;
+    }
+    wm__wake_all(&peer->wq);
+    *port = other;
+  } else if (e->port >= 0) {
+    if (!e->writer) send_credit(e);
+    if (e->writer) d->count = e->count;
+    *port = e->port;
+    unbind(e);
+  }
+  d->flags = WM__D_PRESENT | (e->writer ? WM__D_WRITER : 0) |
+             (*port >= 0 ? WM__D_PORT : 0);
+  d->status = e->status;
+  if (!e->writer && *port < 0 && !d->status) d->status = 1;
+  if (e->writer && *port < 0) d->status = 1;
+  d->window = e->window;
+  if (copy) {
+    d->datalen = (uint32_t)wm__bytes_pop(&e->buf, copy, e->buf.len);
+    d->data = copy;
+  }
+  release_handle(e);
+  end_free(e);
+  return 0;
+}
+
+int wm__end_import(const wm__desc *d, int port, wm_pipe *p) {
+  *p = WM_PIPE_NONE;
+  if (!(d->flags & WM__D_PRESENT)) return 0;
+  wm__end *e = end_new((d->flags & WM__D_WRITER) != 0, d->window);
+  if (!e) goto nomem;
+  e->status = d->status;
+  if (e->writer) {
+    e->count = d->count;
+    e->got_term = d->status == 1;
+  } else {
+    e->got_term = d->status != 0;
+    if (d->datalen && wm__bytes_push(&e->buf, d->data, d->datalen)) goto nomem;
+  }
+  if (add_handle(e, p)) goto nomem;
+  if (port >= 0 && bind(e, port)) {
+    port = -1;
+    goto nomem;
+  }
+  return 0;
+nomem:
+  if (port >= 0) wm__host_port_close(port);
+  if (e) {
+    e->port = -1;
+    end_free(e);
+  }
+  *p = WM_PIPE_NONE;
+  return WM_ENOMEM;
+}
+
+void wm__end_abort(const wm__desc *d, int port, int err) {
+  wm_pipe p;
+  if (wm__end_import(d, port, &p) || !p.id) return;
+  if (d->flags & WM__D_WRITER)
+    wm_close_error(p, err);
+  else
+    wm_close(p);
+}
+
+/* peer_term records the far end's terminal (or its loss) on e. */
+static void peer_term(wm__end *e, int status) {
+  e->got_term = 1;
+  if (e->writer)
+    e->status = 1;
+  else if (e->status == 0)
+    e->status = status;
+  wm__wake_all(&e->wq);
+  if (e->sent_term) end_free(e);
+}
+
+void wm__port_frame(int port, const uint8_t *p, size_t n) {
+  wm__end *e = port >= 0 && port < by_port_cap ? by_port[port] : NULL;
+  if (!e) {
+    wm__rt.stats.refused++;
+    return;
+  }
+  wm__pipemsg m;
+  int bad = wm__dec_pipe(p, n, &m) != 0 || e->got_term;
+  if (!bad && e->writer) {
+    if (m.type == WM__F_CREDIT && (uint32_t)m.value <= e->count) {
+      e->count -= (uint32_t)m.value;
+      wm__wake_all(&e->wq);
+      return;
+    }
+    if (m.type == WM__F_RCLOSE) {
+      peer_term(e, 1);
+      return;
+    }
+    bad = 1;
+  } else if (!bad) {
+    switch (m.type) {
+    case WM__F_DATA:
+      /* Nothing may arrive beyond the window the writer was granted. */
+      if ((uint64_t)e->buf.len + e->count + m.len > e->window) {
+        bad = 1;
+        break;
+      }
+      if (e->id && wm__bytes_push(&e->buf, m.data, m.len)) {
+        peer_term(e, WM_ENOMEM);
+        return;
+      }
+      wm__wake_all(&e->wq);
+      return;
+    case WM__F_EOF:
+      peer_term(e, 1);
+      return;
+    case WM__F_ERR:
+      peer_term(e, m.value);
+      return;
+    default:
+      bad = 1;
+    }
+  }
+  /* A frame that breaks the protocol fails the pipe: the reader sees
+   * WM_EPROTO after the data it has, the writer sees WM_EPIPE. */
+  wm__rt.stats.refused++;
+  if (!e->got_term) peer_term(e, WM_EPROTO);
+}
+
+void wm__port_closed(int port) {
+  wm__end *e = port >= 0 && port < by_port_cap ? by_port[port] : NULL;
+  if (e && !e->got_term) peer_term(e, WM_EDIED);
+}

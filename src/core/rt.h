@@ -1,0 +1,158 @@
+/* rt.h: the runtime's internal objects, shared by the scheduler (sched.c),
+ * pipes (pipe.c), calls (call.c) and the coordinator (coord.c). */
+#ifndef WM_RT_H
+#define WM_RT_H
+
+#include <stdint.h>
+
+#include "bytes.h"
+#include "ctx.h"
+#include "handles.h"
+#include "wire.h"
+#include "wmesh.h"
+
+#define WM__DEFAULT_WINDOW (512u * 1024u)
+#define WM__CHUNK (64u * 1024u)
+
+/* ---- Scheduler (sched.c) ---- */
+
+typedef struct wm__fiber wm__fiber;
+
+/* A wait queue: fibers parked until something changes. */
+typedef struct wm__waitq {
+  wm__fiber *head;
+} wm__waitq;
+
+/* A job: what a fiber runs next. */
+typedef struct wm__job {
+  wm_fn fn;
+  wm_pipe in, out;
+  uint32_t reply_id; /* the id the result is reported under */
+  int reply_to;      /* instance to send DONE to, or -1: local call reply_id */
+} wm__job;
+
+struct wm__fiber {
+  wm__ctx *ctx;
+  wm__job job;
+  int busy;
+  int exiting;
+  /* Waiting. */
+  wm__waitq *wq;
+  wm__fiber *wnext, *wprev;
+  int64_t deadline;
+  int wake_rc;
+  /* Run queue, pool and timer list. */
+  wm__fiber *rnext;
+  wm__fiber *tnext, *tprev;
+  int in_timers;
+  int runnable;
+};
+
+typedef struct wm__instance {
+  int self;     /* 0: main instance; workers from 1 */
+  int nworkers; /* main instance only */
+  wm_stats stats;
+} wm__instance;
+
+extern wm__instance wm__rt;
+
+/* wm__wait parks the current fiber on q until woken or the deadline passes.
+ * Returns 0, WM_ETIMEDOUT, or WM_ENOTFIBER outside a fiber (where a deadline
+ * of 0 gives WM_ETIMEDOUT). */
+int wm__wait(wm__waitq *q, int64_t deadline);
+
+/* wm__wake_all makes every fiber on q runnable. */
+void wm__wake_all(wm__waitq *q);
+
+/* wm__spawn runs job in a pooled fiber, soon. Returns 0 or WM_ENOMEM. */
+int wm__spawn(const wm__job *job);
+
+/* wm__run runs runnable fibers until none is left, then arms the timer. */
+void wm__run(void);
+
+/* wm__in_fiber says whether the caller runs inside a fiber. */
+int wm__in_fiber(void);
+
+/* wm__expire wakes fibers whose deadline has passed. */
+void wm__expire(void);
+
+/* ---- Pipes (pipe.c) ---- */
+
+typedef struct wm__end wm__end;
+
+/* wm__end_export detaches the open end p for a move to another instance and
+ * fills d; if the move needs a port, it is stored in *port (else -1). The
+ * handle is freed. d->data, if any, is malloc'd and must be freed by the
+ * caller. Returns WM_EBADF, WM_EPERM (wrong kind, writer wanted if
+ * want_writer), or WM_ENOMEM, with nothing changed. */
+int wm__end_check(wm_pipe p, int want_writer);
+int wm__end_export(wm_pipe p, wm__desc *d, int *port);
+
+/* wm__end_import makes an end from a descriptor that arrived with port (or
+ * -1) and returns its handle, or WM_PIPE_NONE for an absent descriptor. On
+ * WM_ENOMEM the port is closed. */
+int wm__end_import(const wm__desc *d, int port, wm_pipe *p);
+
+/* wm__end_abort takes an end from a descriptor that will never be used (the
+ * call was refused) and closes it with err, so that its peer learns why. */
+void wm__end_abort(const wm__desc *d, int port, int err);
+
+/* wm__on_port_frame handles a pipe frame that arrived on port. */
+void wm__port_frame(int port, const uint8_t *p, size_t n);
+
+/* wm__port_closed handles the host seeing a port close under us. */
+void wm__port_closed(int port);
+
+/* wm__pipe_new makes a local pipe with a window; returns 0 or WM_ENOMEM. */
+int wm__pipe_new(wm_pipe *r, wm_pipe *w, uint32_t window);
+
+/* ---- Calls (call.c) ---- */
+
+/* wm__call_complete delivers the result of call id made in this instance. */
+void wm__call_complete(uint32_t id, int rc);
+
+/* wm__go is wm_go with two more inputs: token (if > 0) sends the result to
+ * the JS side instead of a waiter, and group makes the call a stage of that
+ * chain. The new call's id goes to *id. */
+int wm__go(wm_pipe in, wm_pipe out, wm_fn fn, const wm_opts *o, int token,
+           uint32_t group, uint32_t *id);
+
+/* wm__chain is wm_chain with a token, as for wm__go. */
+int wm__chain(wm_pipe in, wm_pipe out, const wm_fn *fns, size_t n,
+              const wm_opts *o, int token, uint32_t *id);
+
+/* wm__exec handles a CALL frame from the coordinator. */
+void wm__exec(const uint8_t *p, size_t n, const int *ports, int nports);
+
+/* wm__finish reports a finished job's result. */
+void wm__finish(const wm__job *job, int rc);
+
+/* ---- Coordinator (coord.c, main instance only) ---- */
+
+/* wm__coord_init sets up nworkers workers that run at most cap calls each,
+ * with at most qmax calls waiting. */
+int wm__coord_init(int nworkers, int cap, int qmax);
+
+/* wm__coord_submit places a CALL frame from instance from; it takes the
+ * frame (malloc'd) and the ports. */
+void wm__coord_submit(int from, uint8_t *frame, size_t n, const int *ports,
+                      int nports);
+
+/* wm__coord_done handles DONE from worker from. */
+void wm__coord_done(int from, uint32_t g, int32_t rc);
+
+/* wm__coord_worker_exit fails every call of a worker that died. */
+void wm__coord_worker_exit(int worker);
+
+/* wm__coord_worker_up puts a (replacement) worker in service. */
+void wm__coord_worker_up(int worker);
+
+/* wm__coord_expire fails queued calls whose deadline has passed and returns
+ * the earliest deadline left, or -1. */
+int64_t wm__coord_expire(void);
+
+/* wm__refuse counts a refused message and closes the ports that came with
+ * it. */
+void wm__refuse(const int *ports, int nports);
+
+#endif

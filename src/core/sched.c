@@ -1,0 +1,177 @@
+/* sched.c: the cooperative scheduler. Host events (a frame, a timer) call
+ * into the core, which makes fibers runnable; wm__run then enters each
+ * runnable fiber until it parks again, and returns to the event loop when
+ * none is left. Fibers are pooled: a finished one parks in the pool and runs
+ * the next job, so a call costs no stack allocation once the pool is warm. */
+#include <stdlib.h>
+
+#include "host.h"
+#include "rt.h"
+
+#define POOL_MAX 64
+
+wm__instance wm__rt;
+
+static wm__fiber *current;
+static wm__fiber *run_head, *run_tail;
+static wm__fiber *pool;
+static int pool_len;
+static wm__fiber *timers;
+static int running;
+static int kicked;
+
+int wm__in_fiber(void) { return current != NULL; }
+
+static void make_runnable(wm__fiber *f, int rc) {
+  if (f->runnable) return;
+  f->runnable = 1;
+  f->wake_rc = rc;
+  f->rnext = NULL;
+  if (run_tail)
+    run_tail->rnext = f;
+  else
+    run_head = f;
+  run_tail = f;
+  if (!running && !kicked) {
+    kicked = 1;
+    wm__host_kick();
+  }
+}
+
+static void unwait(wm__fiber *f) {
+  if (f->wq) {
+    if (f->wprev)
+      f->wprev->wnext = f->wnext;
+    else
+      f->wq->head = f->wnext;
+    if (f->wnext) f->wnext->wprev = f->wprev;
+    f->wq = NULL;
+  }
+  if (f->in_timers) {
+    if (f->tprev)
+      f->tprev->tnext = f->tnext;
+    else
+      timers = f->tnext;
+    if (f->tnext) f->tnext->tprev = f->tprev;
+    f->in_timers = 0;
+  }
+}
+
+int wm__wait(wm__waitq *q, int64_t deadline) {
+  if (deadline == 0) return WM_ETIMEDOUT;
+  if (!current) return WM_ENOTFIBER;
+  wm__fiber *f = current;
+  if (deadline > 0 && deadline <= wm_now()) return WM_ETIMEDOUT;
+  f->wq = q;
+  f->wprev = NULL;
+  f->wnext = q->head;
+  if (q->head) q->head->wprev = f;
+  q->head = f;
+  f->deadline = deadline;
+  if (deadline > 0) {
+    f->in_timers = 1;
+    f->tprev = NULL;
+    f->tnext = timers;
+    if (timers) timers->tprev = f;
+    timers = f;
+  }
+  wm__ctx_yield(f->ctx);
+  return f->wake_rc;
+}
+
+void wm__wake_all(wm__waitq *q) {
+  while (q->head) {
+    wm__fiber *f = q->head;
+    unwait(f);
+    make_runnable(f, 0);
+  }
+}
+
+void wm__expire(void) {
+  int64_t now = wm_now();
+  wm__fiber *f = timers;
+  while (f) {
+    wm__fiber *next = f->tnext;
+    if (f->deadline <= now) {
+      unwait(f);
+      make_runnable(f, WM_ETIMEDOUT);
+    }
+    f = next;
+  }
+}
+
+static void fiber_main(void *arg) {
+  wm__fiber *f = arg;
+  for (;;) {
+    wm__job job = f->job;
+    int rc = job.fn(job.in, job.out);
+    f->busy = 0;
+    wm__rt.stats.fibers_busy--;
+    wm__finish(&job, rc);
+    if (pool_len < POOL_MAX) {
+      f->rnext = pool;
+      pool = f;
+      pool_len++;
+    } else {
+      f->exiting = 1;
+    }
+    wm__ctx_yield(f->ctx);
+  }
+}
+
+int wm__spawn(const wm__job *job) {
+  wm__fiber *f = pool;
+  if (f) {
+    pool = f->rnext;
+    pool_len--;
+  } else {
+    f = calloc(1, sizeof *f);
+    if (!f) return WM_ENOMEM;
+    f->ctx = wm__ctx_new(fiber_main, f);
+    if (!f->ctx) {
+      free(f);
+      return WM_ENOMEM;
+    }
+    wm__rt.stats.fibers++;
+  }
+  f->job = *job;
+  f->busy = 1;
+  wm__rt.stats.fibers_busy++;
+  make_runnable(f, 0);
+  return 0;
+}
+
+static void arm_timer(void) {
+  int64_t next = -1;
+  for (wm__fiber *f = timers; f; f = f->tnext)
+    if (next < 0 || f->deadline < next) next = f->deadline;
+  if (wm__rt.self == 0) {
+    int64_t q = wm__coord_expire();
+    if (q >= 0 && (next < 0 || q < next)) next = q;
+  }
+  wm__host_timer((double)next);
+}
+
+void wm__run(void) {
+  if (running) return;
+  running = 1;
+  kicked = 0;
+  wm__ctx_begin();
+  wm__expire();
+  while (run_head) {
+    wm__fiber *f = run_head;
+    run_head = f->rnext;
+    if (!run_head) run_tail = NULL;
+    f->runnable = 0;
+    current = f;
+    wm__ctx_enter(f->ctx);
+    current = NULL;
+    if (f->exiting) {
+      wm__ctx_free(f->ctx);
+      free(f);
+      wm__rt.stats.fibers--;
+    }
+  }
+  running = 0;
+  arm_timer();
+}

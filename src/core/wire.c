@@ -1,0 +1,170 @@
+/* wire.c: frame encoding and validating decoders. Decoders never trust a
+ * length, an index or a flag: every frame comes from another instance, and a
+ * worker may be compromised by the code it runs. */
+#include "wire.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "wmesh.h"
+
+#define CALL_HDR 24u /* type, nports, pad2, id, fn, where, deadline */
+#define DESC_HDR 20u /* flags, port, pad2, status, window, count, datalen */
+
+static void put32(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)v;
+  p[1] = (uint8_t)(v >> 8);
+  p[2] = (uint8_t)(v >> 16);
+  p[3] = (uint8_t)(v >> 24);
+}
+
+static uint32_t get32(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+         (uint32_t)p[3] << 24;
+}
+
+static size_t desc_size(const wm__desc *d) { return DESC_HDR + d->datalen; }
+
+static uint8_t *put_desc(uint8_t *p, const wm__desc *d) {
+  p[0] = d->flags;
+  p[1] = d->port;
+  p[2] = p[3] = 0;
+  put32(p + 4, (uint32_t)d->status);
+  put32(p + 8, d->window);
+  put32(p + 12, d->count);
+  put32(p + 16, d->datalen);
+  if (d->datalen) memcpy(p + DESC_HDR, d->data, d->datalen);
+  return p + DESC_HDR + d->datalen;
+}
+
+int wm__enc_call(const wm__callmsg *m, uint8_t **out, size_t *len) {
+  size_t n = CALL_HDR + desc_size(&m->in) + desc_size(&m->out);
+  uint8_t *p = malloc(n);
+  *out = p;
+  if (!p) return WM_ENOMEM;
+  unsigned nports = 0;
+  if (m->in.flags & WM__D_PORT) nports++;
+  if (m->out.flags & WM__D_PORT) nports++;
+  p[0] = WM__F_CALL;
+  p[1] = (uint8_t)nports;
+  p[2] = p[3] = 0;
+  put32(p + 4, m->id);
+  put32(p + 8, m->fn);
+  put32(p + 12, (uint32_t)m->where);
+  put32(p + 16, (uint32_t)((uint64_t)m->deadline & 0xffffffffu));
+  put32(p + 20, (uint32_t)((uint64_t)m->deadline >> 32));
+  put_desc(put_desc(p + CALL_HDR, &m->in), &m->out);
+  *len = n;
+  return 0;
+}
+
+size_t wm__enc_done(uint8_t *buf, uint32_t id, int32_t rc) {
+  buf[0] = WM__F_DONE;
+  buf[1] = buf[2] = buf[3] = 0;
+  put32(buf + 4, id);
+  put32(buf + 8, (uint32_t)rc);
+  return 12;
+}
+
+int wm__dec_type(const uint8_t *p, size_t n) { return n ? p[0] : 0; }
+
+static int valid_status(int32_t s, int writer) {
+  if (writer) return s == 0 || s == 1;
+  return s <= 1;
+}
+
+/* get_desc reads one descriptor at *pos; on success advances *pos. */
+static int get_desc(const uint8_t *p, size_t n, size_t *pos, unsigned nports,
+                    unsigned *used, wm__desc *d) {
+  if (n - *pos < DESC_HDR) return WM_EPROTO;
+  const uint8_t *q = p + *pos;
+  d->flags = q[0];
+  d->port = q[1];
+  d->status = (int32_t)get32(q + 4);
+  d->window = get32(q + 8);
+  d->count = get32(q + 12);
+  d->datalen = get32(q + 16);
+  if (q[2] || q[3] || (d->flags & ~WM__D_MASK)) return WM_EPROTO;
+  if (d->datalen > n - *pos - DESC_HDR) return WM_EPROTO;
+  d->data = d->datalen ? q + DESC_HDR : NULL;
+  *pos += DESC_HDR + d->datalen;
+  if (!(d->flags & WM__D_PRESENT)) {
+    /* An absent end carries nothing at all. */
+    if (d->flags || d->port != WM__NOPORT || d->status || d->window ||
+        d->count || d->datalen)
+      return WM_EPROTO;
+    return 0;
+  }
+  int writer = (d->flags & WM__D_WRITER) != 0;
+  if (d->flags & WM__D_PORT) {
+    if (d->port >= nports || (*used & (1u << d->port))) return WM_EPROTO;
+    *used |= 1u << d->port;
+  } else if (d->port != WM__NOPORT) {
+    return WM_EPROTO;
+  }
+  if (d->window == 0 || d->window > WM__MAX_WINDOW) return WM_EPROTO;
+  if (!valid_status(d->status, writer)) return WM_EPROTO;
+  if (writer && (d->datalen || d->count > d->window)) return WM_EPROTO;
+  if (!writer && (d->count || d->datalen > d->window)) return WM_EPROTO;
+  /* Without a port nothing more can arrive: the far end must be gone. */
+  if (!(d->flags & WM__D_PORT) && d->status == 0) return WM_EPROTO;
+  return 0;
+}
+
+int wm__dec_call(const uint8_t *p, size_t n, unsigned nports, wm__callmsg *m) {
+  if (n < CALL_HDR || p[0] != WM__F_CALL || p[2] || p[3]) return WM_EPROTO;
+  if (p[1] != nports || nports > WM__MAX_PORTS) return WM_EPROTO;
+  m->id = get32(p + 4);
+  m->fn = get32(p + 8);
+  m->where = (int32_t)get32(p + 12);
+  m->deadline = (int64_t)((uint64_t)get32(p + 16) | (uint64_t)get32(p + 20) << 32);
+  if (m->deadline < -1) return WM_EPROTO;
+  size_t pos = CALL_HDR;
+  unsigned used = 0;
+  if (get_desc(p, n, &pos, nports, &used, &m->in)) return WM_EPROTO;
+  if (get_desc(p, n, &pos, nports, &used, &m->out)) return WM_EPROTO;
+  if (pos != n) return WM_EPROTO;
+  /* Every port that came with the frame must belong to an end. */
+  if (used != (1u << nports) - 1) return WM_EPROTO;
+  /* The input must be a reading end and the output a writing end. */
+  if ((m->in.flags & WM__D_PRESENT) && (m->in.flags & WM__D_WRITER))
+    return WM_EPROTO;
+  if ((m->out.flags & WM__D_PRESENT) && !(m->out.flags & WM__D_WRITER))
+    return WM_EPROTO;
+  return 0;
+}
+
+int wm__dec_done(const uint8_t *p, size_t n, uint32_t *id, int32_t *rc) {
+  if (n != 12 || p[0] != WM__F_DONE || p[1] || p[2] || p[3]) return WM_EPROTO;
+  *id = get32(p + 4);
+  *rc = (int32_t)get32(p + 8);
+  return 0;
+}
+
+int wm__dec_pipe(const uint8_t *p, size_t n, wm__pipemsg *m) {
+  if (n == 0) return WM_EPROTO;
+  m->type = p[0];
+  m->value = 0;
+  m->data = NULL;
+  m->len = 0;
+  switch (p[0]) {
+  case WM__F_DATA:
+    if (n - 1 > WM__MAX_CHUNK) return WM_EPROTO;
+    m->data = p + 1;
+    m->len = (uint32_t)(n - 1);
+    return 0;
+  case WM__F_EOF:
+  case WM__F_RCLOSE:
+    return n == 1 ? 0 : WM_EPROTO;
+  case WM__F_ERR:
+    if (n != 5) return WM_EPROTO;
+    m->value = (int32_t)get32(p + 1);
+    return m->value < 0 ? 0 : WM_EPROTO;
+  case WM__F_CREDIT:
+    if (n != 5) return WM_EPROTO;
+    m->value = (int32_t)get32(p + 1);
+    return m->value > 0 && (uint32_t)m->value <= WM__MAX_WINDOW ? 0 : WM_EPROTO;
+  default:
+    return WM_EPROTO;
+  }
+}

@@ -1,0 +1,91 @@
+/* wire.h: the binary frames that instances exchange, and their validation.
+ *
+ * Two kinds of frame travel, each in its own ArrayBuffer, little-endian:
+ *  - pipe frames, on the MessagePort that joins the two ends of a pipe;
+ *  - control frames, between a worker and the main instance, with the
+ *    MessagePorts they move carried beside them as a list.
+ * docs/ARCHITECTURE.md gives the layouts. Everything here is portable C so
+ * that the decoder can run under sanitizers and a fuzzer. */
+#ifndef WM_WIRE_H
+#define WM_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+  /* Pipe frames: [u8 type][body]. */
+  WM__F_DATA = 1,   /* body: the bytes */
+  WM__F_EOF = 2,    /* writer closed */
+  WM__F_ERR = 3,    /* body: i32 error; writer closed with an error */
+  WM__F_CREDIT = 4, /* body: u32 bytes the reader has consumed */
+  WM__F_RCLOSE = 5, /* reader closed */
+  /* Control frames. */
+  WM__F_CALL = 16,
+  WM__F_DONE = 17
+};
+
+/* Flags of an end descriptor. */
+enum {
+  WM__D_PRESENT = 1,
+  WM__D_WRITER = 2,
+  WM__D_PORT = 4,
+  WM__D_MASK = 7
+};
+
+#define WM__NOPORT 0xffu
+#define WM__MAX_PORTS 2u
+#define WM__MAX_CHUNK (1u << 20)  /* largest DATA body accepted */
+#define WM__MAX_WINDOW (1u << 26) /* largest window accepted */
+
+/* wm__desc describes a pipe end moving to another instance. */
+typedef struct wm__desc {
+  uint8_t flags;
+  uint8_t port;   /* index into the frame's port list, or WM__NOPORT */
+  int32_t status; /* reader: 0, 1 (EOF) or an error; writer: 0 or 1 (gone) */
+  uint32_t window;
+  uint32_t count; /* writer: bytes in flight; reader: must be 0 */
+  uint32_t datalen;
+  const uint8_t *data; /* reader: bytes received and not yet read */
+} wm__desc;
+
+/* wm__callmsg is a CALL frame: run fn with these ends. */
+typedef struct wm__callmsg {
+  uint32_t id;       /* the sender's id for the call */
+  uint32_t fn;       /* table index */
+  int32_t where;     /* WM_ANY or a worker number */
+  int64_t deadline;  /* absolute ms, or -1 */
+  wm__desc in, out;
+} wm__callmsg;
+
+/* wm__pipemsg is a decoded pipe frame. */
+typedef struct wm__pipemsg {
+  uint8_t type;
+  int32_t value; /* ERR: the error; CREDIT: the byte count */
+  const uint8_t *data;
+  uint32_t len;
+} wm__pipemsg;
+
+/* wm__enc_call encodes m into a new malloc'd buffer. Returns 0, or WM_ENOMEM
+ * (and *out is NULL). */
+int wm__enc_call(const wm__callmsg *m, uint8_t **out, size_t *len);
+
+/* wm__enc_done writes a DONE frame into buf (12 bytes) and returns its size. */
+size_t wm__enc_done(uint8_t *buf, uint32_t id, int32_t rc);
+
+/* wm__dec_type returns the type byte of a frame, or 0 if it is empty. */
+int wm__dec_type(const uint8_t *p, size_t n);
+
+/* wm__dec_call decodes and validates a CALL frame that arrived with nports
+ * ports. On success m's data pointers point into p. Returns WM_EPROTO for
+ * anything malformed: short or long frames, unknown flags, a port index out
+ * of range or used twice, a reader with a count, a writer with data, a
+ * window out of range, a status that is not 0, 1 or a runtime error. */
+int wm__dec_call(const uint8_t *p, size_t n, unsigned nports, wm__callmsg *m);
+
+/* wm__dec_done decodes a DONE frame. Returns WM_EPROTO if malformed. */
+int wm__dec_done(const uint8_t *p, size_t n, uint32_t *id, int32_t *rc);
+
+/* wm__dec_pipe decodes and validates a pipe frame. Returns WM_EPROTO. */
+int wm__dec_pipe(const uint8_t *p, size_t n, wm__pipemsg *m);
+
+#endif

@@ -1,0 +1,330 @@
+/* test_fns.c: the functions of the test module, driven by tests/node. Each is
+ * a plain blocking wm_fn; results that need checking go out through the
+ * output pipe or the return code. */
+#include <stdio.h>
+#include <string.h>
+
+#include "wmesh.h"
+
+#define FOREVER (-1)
+
+/* write_all_str writes a C string. */
+static int put(wm_pipe out, const char *s) {
+  return wm_write(out, s, strlen(s), FOREVER);
+}
+
+/* read_full reads exactly n bytes; returns 0, 1 on early EOF, or an error. */
+static int read_full(wm_pipe in, void *buf, size_t n) {
+  size_t got = 0;
+  while (got < n) {
+    ssize_t k = wm_read(in, (char *)buf + got, n - got, FOREVER);
+    if (k == 0) return 1;
+    if (k < 0) return (int)k;
+    got += (size_t)k;
+  }
+  return 0;
+}
+
+static int t_noop(wm_pipe in, wm_pipe out) {
+  (void)in;
+  (void)out;
+  return 0;
+}
+WM_EXPORT(t_noop)
+
+static int t_cat(wm_pipe in, wm_pipe out) {
+  char buf[16384];
+  for (;;) {
+    ssize_t n = wm_read(in, buf, sizeof buf, FOREVER);
+    if (n <= 0) return (int)n;
+    int rc = wm_write(out, buf, (size_t)n, FOREVER);
+    if (rc) return rc;
+  }
+}
+WM_EXPORT(t_cat)
+
+static int t_upper(wm_pipe in, wm_pipe out) {
+  char buf[4096];
+  for (;;) {
+    ssize_t n = wm_read(in, buf, sizeof buf, FOREVER);
+    if (n <= 0) return (int)n;
+    for (ssize_t i = 0; i < n; i++)
+      if (buf[i] >= 'a' && buf[i] <= 'z') buf[i] = (char)(buf[i] - 32);
+    int rc = wm_write(out, buf, (size_t)n, FOREVER);
+    if (rc) return rc;
+  }
+}
+WM_EXPORT(t_upper)
+
+/* t_fail returns an error code of its own after writing a little. */
+static int t_fail(wm_pipe in, wm_pipe out) {
+  (void)in;
+  put(out, "about to fail");
+  return -1000;
+}
+WM_EXPORT(t_fail)
+
+/* t_errclose writes some bytes, then closes its output with an error; the
+ * function itself succeeds. */
+static int t_errclose(wm_pipe in, wm_pipe out) {
+  (void)in;
+  put(out, "partial");
+  wm_close_error(out, -1001);
+  return 0;
+}
+WM_EXPORT(t_errclose)
+
+static uint32_t xorshift(uint32_t *s) {
+  uint32_t x = *s;
+  x ^= x << 13;
+  x ^= x >> 17;
+  x ^= x << 5;
+  return *s = x;
+}
+
+/* t_gen reads a u32 byte count and a u32 seed, then writes that many
+ * pseudo-random bytes in writes of varying size. */
+static int t_gen(wm_pipe in, wm_pipe out) {
+  uint32_t hdr[2];
+  int rc = read_full(in, hdr, sizeof hdr);
+  if (rc) return rc < 0 ? rc : -2000;
+  uint32_t left = hdr[0], seed = hdr[1] ? hdr[1] : 1;
+  char buf[32768]; /* on the fiber's stack: calls run concurrently */
+  while (left) {
+    uint32_t n = xorshift(&seed) % sizeof buf + 1;
+    if (n > left) n = left;
+    for (uint32_t i = 0; i < n; i++) buf[i] = (char)xorshift(&seed);
+    if ((rc = wm_write(out, buf, n, FOREVER))) return rc;
+    left -= n;
+  }
+  return 0;
+}
+WM_EXPORT(t_gen)
+
+/* t_fnv writes the 64-bit FNV-1a hash of its whole input. */
+static int t_fnv(wm_pipe in, wm_pipe out) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  char buf[8192];
+  for (;;) {
+    ssize_t n = wm_read(in, buf, sizeof buf, FOREVER);
+    if (n < 0) return (int)n;
+    if (n == 0) break;
+    for (ssize_t i = 0; i < n; i++) {
+      h ^= (uint8_t)buf[i];
+      h *= 0x100000001b3ull;
+    }
+  }
+  return wm_write(out, &h, sizeof h, FOREVER);
+}
+WM_EXPORT(t_fnv)
+
+/* t_nest reads a depth d, writes "d;", and if d > 0 hands its output to a
+ * sub-call of itself with depth d - 1 on another worker. */
+static int t_nest(wm_pipe in, wm_pipe out) {
+  char d;
+  int rc = read_full(in, &d, 1);
+  if (rc) return rc < 0 ? rc : -2000;
+  char s[4] = {(char)('0' + d), ';', 0};
+  if ((rc = put(out, s))) return rc;
+  if (d == 0) return 0;
+  wm_pipe r, w;
+  wm_call c;
+  if ((rc = wm_pipe_make(&r, &w))) return rc;
+  char next = (char)(d - 1);
+  wm_write(w, &next, 1, FOREVER);
+  wm_close(w);
+  if ((rc = wm_go(r, out, t_nest, NULL, &c))) return rc;
+  return wm_wait(c, FOREVER);
+}
+WM_EXPORT(t_nest)
+
+/* t_chain8 runs its input through a chain of eight t_cat stages started from
+ * inside this worker, and passes the chain's output on. */
+static int t_chain8(wm_pipe in, wm_pipe out) {
+  wm_fn fns[8];
+  for (int i = 0; i < 8; i++) fns[i] = t_cat;
+  wm_call c;
+  int rc = wm_chain(in, out, fns, 8, NULL, &c);
+  if (rc) return rc;
+  return wm_wait(c, FOREVER);
+}
+WM_EXPORT(t_chain8)
+
+/* t_producer writes 1 MiB of a known pattern and closes. */
+static int t_producer(wm_pipe in, wm_pipe out) {
+  (void)in;
+  char buf[1000];
+  for (uint32_t i = 0, left = 1 << 20; left;) {
+    uint32_t n = left < sizeof buf ? left : (uint32_t)sizeof buf;
+    for (uint32_t k = 0; k < n; k++, i++) buf[k] = (char)(i * 7);
+    int rc = wm_write(out, buf, n, FOREVER);
+    if (rc) return rc;
+    left -= n;
+  }
+  return 0;
+}
+WM_EXPORT(t_producer)
+
+/* t_local runs a producer in a fiber of this same instance over a local pipe
+ * and checks every byte; it writes "ok" or the failure. */
+static int t_local(wm_pipe in, wm_pipe out) {
+  (void)in;
+  wm_pipe r, w;
+  wm_call c;
+  wm_opts o = WM_OPTS_INIT;
+  o.where = WM_HERE;
+  int rc = wm_pipe_make(&r, &w);
+  if (rc) return rc;
+  if ((rc = wm_go(WM_PIPE_NONE, w, t_producer, &o, &c))) return rc;
+  uint32_t i = 0;
+  char buf[3000];
+  for (;;) {
+    ssize_t n = wm_read(r, buf, sizeof buf, FOREVER);
+    if (n < 0) return (int)n;
+    if (n == 0) break;
+    for (ssize_t k = 0; k < n; k++, i++)
+      if (buf[k] != (char)(i * 7)) return -3000;
+  }
+  wm_close(r);
+  if (i != 1u << 20) return -3001;
+  if ((rc = wm_wait(c, FOREVER))) return rc;
+  return put(out, "ok");
+}
+WM_EXPORT(t_local)
+
+/* t_sleep waits on an empty pipe until a deadline of n ms (first input
+ * byte times 10), proving that a deadline wakes a parked fiber. */
+static int t_sleep(wm_pipe in, wm_pipe out) {
+  unsigned char t;
+  int rc = read_full(in, &t, 1);
+  if (rc) return rc < 0 ? rc : -2000;
+  wm_pipe r, w;
+  if ((rc = wm_pipe_make(&r, &w))) return rc;
+  char c;
+  int64_t start = wm_now();
+  ssize_t n = wm_read(r, &c, 1, start + t * 10);
+  int64_t took = wm_now() - start;
+  wm_close(r);
+  wm_close(w);
+  if (n != WM_ETIMEDOUT) return -4000;
+  if (took < t * 10) return -4001;
+  return put(out, "slept");
+}
+WM_EXPORT(t_sleep)
+
+/* An unregistered function: wm_go must refuse it. */
+static int hidden(wm_pipe in, wm_pipe out) {
+  (void)in;
+  (void)out;
+  return 0;
+}
+
+#define CHECK(cond)                                                            \
+  do {                                                                         \
+    if (!(cond)) {                                                             \
+      char msg[96];                                                            \
+      snprintf(msg, sizeof msg, "line %d: %s", __LINE__, #cond);               \
+      put(out, msg);                                                           \
+      return -5000;                                                            \
+    }                                                                          \
+  } while (0)
+
+/* t_misuse checks that bad input gets the documented error codes. */
+static int t_misuse(wm_pipe in, wm_pipe out) {
+  (void)in;
+  char b[8] = {0};
+  wm_pipe r, w, bogus = {123456};
+  wm_call c, badc = {99999};
+  CHECK(wm_pipe_make(NULL, &w) == WM_EINVAL);
+  CHECK(wm_read(WM_PIPE_NONE, b, 1, 0) == WM_EBADF);
+  CHECK(wm_read(bogus, b, 1, 0) == WM_EBADF);
+  CHECK(wm_write(bogus, b, 1, 0) == WM_EBADF);
+  CHECK(wm_close(bogus) == WM_EBADF);
+  CHECK(wm_pipe_make(&r, &w) == 0);
+  CHECK(wm_read(w, b, 1, 0) == WM_EPERM);
+  CHECK(wm_write(r, b, 1, 0) == WM_EPERM);
+  CHECK(wm_close_error(r, -1) == WM_EPERM);
+  CHECK(wm_close_error(w, 5) == WM_EINVAL);
+  CHECK(wm_read(r, NULL, 1, 0) == WM_EINVAL);
+  CHECK(wm_read(r, b, 1, 0) == WM_ETIMEDOUT);
+  CHECK(wm_read(r, b, 1, wm_now() - 1) == WM_ETIMEDOUT);
+  CHECK(wm_read(r, b, 1, wm_now() + 5) == WM_ETIMEDOUT);
+  CHECK(wm_write(w, b, 0, 0) == 0);
+  CHECK(wm_write(w, "xy", 2, 0) == 0);
+  CHECK(wm_go(r, w, hidden, NULL, &c) == WM_ENOFN);
+  CHECK(wm_go(w, WM_PIPE_NONE, t_noop, NULL, &c) == WM_EPERM);
+  CHECK(wm_go(WM_PIPE_NONE, r, t_noop, NULL, &c) == WM_EPERM);
+  CHECK(wm_go(bogus, WM_PIPE_NONE, t_noop, NULL, &c) == WM_EBADF);
+  CHECK(wm_go(WM_PIPE_NONE, WM_PIPE_NONE, t_noop, NULL, NULL) == WM_EINVAL);
+  CHECK(wm_chain(r, w, NULL, 0, NULL, &c) == WM_EINVAL);
+  CHECK(wm_wait(badc, 0) == WM_EBADF);
+  CHECK(wm_close(w) == 0);
+  CHECK(wm_close(w) == WM_EBADF);
+  CHECK(wm_write(w, b, 1, 0) == WM_EBADF);
+  CHECK(wm_read(r, b, 8, 0) == 2 && b[0] == 'x' && b[1] == 'y');
+  CHECK(wm_read(r, b, 8, 0) == 0);
+  CHECK(wm_read(r, b, 8, 0) == 0);
+  CHECK(wm_close(r) == 0);
+  CHECK(wm_read(r, b, 1, 0) == WM_EBADF);
+  /* Writes after the reader is gone, and an error close seen after data. */
+  CHECK(wm_pipe_make(&r, &w) == 0);
+  CHECK(wm_close(r) == 0);
+  CHECK(wm_write(w, b, 1, 0) == WM_EPIPE);
+  CHECK(wm_close(w) == 0);
+  CHECK(wm_pipe_make(&r, &w) == 0);
+  CHECK(wm_write(w, "z", 1, 0) == 0);
+  CHECK(wm_close_error(w, -1234) == 0);
+  CHECK(wm_read(r, b, 8, 0) == 1);
+  CHECK(wm_read(r, b, 8, 0) == -1234);
+  CHECK(wm_close(r) == 0);
+  /* A full local pipe makes a writer time out rather than hang. */
+  static char big[1 << 20];
+  CHECK(wm_pipe_make(&r, &w) == 0);
+  CHECK(wm_write(w, big, sizeof big, wm_now() + 5) == WM_ETIMEDOUT);
+  CHECK(wm_close(r) == 0 && wm_close(w) == 0);
+  /* wm_wait with an expired deadline leaves the call valid. */
+  CHECK(wm_go(WM_PIPE_NONE, WM_PIPE_NONE, t_noop, NULL, &c) == 0);
+  CHECK(wm_wait(c, 0) == WM_ETIMEDOUT);
+  CHECK(wm_wait(c, -1) == 0);
+  CHECK(wm_wait(c, -1) == WM_EBADF);
+  CHECK(wm_strerror(WM_ENOFN) && wm_strerror(12345));
+  return put(out, "ok");
+}
+WM_EXPORT(t_misuse)
+
+/* t_remote_misuse hands pipe ends to another worker and checks the errors
+ * that come back across the port. */
+static int t_remote_misuse(wm_pipe in, wm_pipe out) {
+  (void)in;
+  wm_pipe r, w;
+  wm_call c;
+  char b[8];
+  /* The remote reader (t_noop) closes at once: our writes fail. */
+  CHECK(wm_pipe_make(&r, &w) == 0);
+  CHECK(wm_go(r, WM_PIPE_NONE, t_noop, NULL, &c) == 0);
+  CHECK(wm_read(r, b, 1, 0) == WM_EBADF); /* it moved */
+  CHECK(wm_wait(c, -1) == 0);
+  int rc = 0;
+  for (int i = 0; i < 1000 && !rc; i++) rc = wm_write(w, b, 8, -1);
+  CHECK(rc == WM_EPIPE);
+  CHECK(wm_close(w) == 0);
+  /* A remote writer that fails: we read its error after its data. */
+  CHECK(wm_pipe_make(&r, &w) == 0);
+  CHECK(wm_go(WM_PIPE_NONE, w, t_fail, NULL, &c) == 0);
+  char got[32] = {0};
+  size_t n = 0;
+  ssize_t k;
+  while ((k = wm_read(r, got + n, sizeof got - 1 - n, -1)) > 0) n += (size_t)k;
+  CHECK(k == -1000);
+  CHECK(strcmp(got, "about to fail") == 0);
+  CHECK(wm_wait(c, -1) == -1000);
+  CHECK(wm_close(r) == 0);
+  /* A remote read that times out. */
+  CHECK(wm_pipe_make(&r, &w) == 0);
+  CHECK(wm_go(WM_PIPE_NONE, w, t_sleep, NULL, &c) == 0);
+  CHECK(wm_read(r, b, 1, wm_now() + 5) == WM_ETIMEDOUT);
+  CHECK(wm_close(r) == 0);
+  CHECK(wm_wait(c, -1) == WM_EBADF); /* t_sleep had no input pipe */
+  return put(out, "ok");
+}
+WM_EXPORT(t_remote_misuse)
