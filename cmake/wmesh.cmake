@@ -20,4 +20,7 @@ function(wmesh_add_module target)
   # Registration runs from constructors; keep every object of the sources.
   target_link_options(${target} PRIVATE ${WMESH_LINK_FLAGS})
   set_target_properties(${target} PROPERTIES SUFFIX ".js")
+  # The glue is CommonJS; mark its folder so that a "type": "module"
+  # package around it does not make Node load it as ESM.
+  file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/package.json "{\"type\": \"commonjs\"}\n")
 endfunction()

@@ -28,6 +28,7 @@
  * @param {number} dest instance number
  * @param {ArrayBuffer} frame
  * @param {MessagePort[]} ports moved with the frame
+ * @param {ArrayBuffer[][]} early per port, frames received but not delivered
  */
 
 export const STATS_FIELDS = /** @type {const} */ ([
@@ -53,6 +54,9 @@ export class Host {
     this.ports = [];
     /** @type {number[]} */
     this.freeIds = [];
+    /** Frames that reached a detached port, or arrived with a moved one,
+     * to deliver before anything newer. @type {Map<number, ArrayBuffer[]>} */
+    this.early = new Map();
     /** @type {WmModule | null} */
     this.M = null;
     /** @type {ReturnType<typeof setTimeout> | null} */
@@ -84,10 +88,18 @@ export class Host {
     if (!p) return undefined;
     this.ports[id] = undefined;
     this.freeIds.push(id);
+    this.early.delete(id);
+    this.#quiet(p);
     p.onmessage = null;
+    return p;
+  }
+
+  /** #quiet stops reporting a port's close to the core. */
+  #quiet(p) {
     // @ts-ignore: set by bind
     if (p.wmOnClose) p.removeEventListener('close', p.wmOnClose);
-    return p;
+    // @ts-ignore
+    p.wmOnClose = null;
   }
 
   // ---- host interface (called from C) ----
@@ -95,11 +107,15 @@ export class Host {
   ctrlSend(dest, ptr, n, portsPtr, nports) {
     const frame = this.mod.HEAPU8.slice(ptr, ptr + n).buffer;
     const ports = [];
+    /** @type {ArrayBuffer[][]} */
+    const early = [];
     for (let i = 0; i < nports; i++) {
-      const p = this.takePort(this.mod.HEAP32[(portsPtr >> 2) + i]);
+      const id = this.mod.HEAP32[(portsPtr >> 2) + i];
+      early.push(this.early.get(id) ?? []);
+      const p = this.takePort(id);
       if (p) ports.push(p);
     }
-    if (!this.closed) this.postCtrl(dest, frame, ports);
+    if (!this.closed) this.postCtrl(dest, frame, ports, early);
   }
 
   portSend(id, type, ptr, n) {
@@ -121,13 +137,35 @@ export class Host {
   bind(id) {
     const p = this.ports[id];
     if (!p) return;
-    p.onmessage = (e) => this.deliverPort(id, e.data);
-    const onClose = () => {
-      if (this.ports[id] === p) this.mod._wm__on_port_close(id);
+    const listen = () => {
+      if (this.ports[id] !== p) return;
+      p.onmessage = (e) => this.deliverPort(id, e.data);
+      const onClose = () => {
+        if (this.ports[id] === p) this.mod._wm__on_port_close(id);
+      };
+      // @ts-ignore: remembered for #quiet
+      p.wmOnClose = onClose;
+      p.addEventListener('close', onClose);
     };
-    // @ts-ignore: remembered for takePort
-    p.wmOnClose = onClose;
-    p.addEventListener('close', onClose);
+    const early = this.early.get(id);
+    if (!early) return listen();
+    // The core is running now and cannot take a frame; deliver the early
+    // ones first, from the event loop, and only then the port's own.
+    this.early.delete(id);
+    queueMicrotask(() => {
+      for (const f of early) if (this.ports[id] === p) this.deliverPort(id, f);
+      listen();
+    });
+  }
+
+  detach(id) {
+    const p = this.ports[id];
+    if (!p) return;
+    this.#quiet(p);
+    if (!p.onmessage) return; // never started: its frames wait in the port
+    const early = this.early.get(id) ?? [];
+    this.early.set(id, early);
+    p.onmessage = (e) => early.push(e.data);
   }
 
   close(id) {
@@ -186,12 +224,18 @@ export class Host {
    * @param {number} from
    * @param {unknown} frame
    * @param {unknown} ports
+   * @param {unknown} [early] per port, frames that arrived before it moved
    */
-  deliverCtrl(from, frame, ports) {
+  deliverCtrl(from, frame, ports, early) {
     if (this.closed) return;
     const list = Array.isArray(ports) ? ports.filter((p) => p instanceof MessagePort) : [];
     const bytes = frame instanceof ArrayBuffer ? new Uint8Array(frame) : new Uint8Array(0);
     const ids = list.map((p) => this.addPort(p));
+    if (Array.isArray(early) && Array.isArray(ports) && list.length === ports.length)
+      ids.forEach((id, i) => {
+        const e = early[i];
+        if (Array.isArray(e) && e.length) this.early.set(id, e.filter((f) => f instanceof ArrayBuffer));
+      });
     const ptr = this.copyIn(bytes, ids.length * 4);
     const idsPtr = ptr + ((bytes.length + 3) & ~3);
     ids.forEach((id, i) => (this.mod.HEAP32[(idsPtr >> 2) + i] = id));

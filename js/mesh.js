@@ -73,7 +73,8 @@ export class Mesh {
     this.closed = false;
     this.host = new Host({
       self: 0,
-      postCtrl: (dest, frame, ports) => this.workers[dest]?.post({ t: 'f', f: frame, p: ports }, [frame, ...ports]),
+      postCtrl: (dest, frame, ports, early) =>
+        this.workers[dest]?.post({ t: 'f', f: frame, p: ports, e: early }, [frame, ...ports, ...early.flat()]),
       onDone: (token, rc) => this.#done(token, rc),
     });
     /** @type {Map<string, number>} */
@@ -124,7 +125,7 @@ export class Mesh {
 
   #fromWorker(i, m) {
     if (this.closed || !m || typeof m !== 'object') return;
-    if (m.t === 'f') this.host.deliverCtrl(i, m.f, m.p);
+    if (m.t === 'f') this.host.deliverCtrl(i, m.f, m.p, m.e);
     else if (m.t === 'stats') this.statWaits.get(m.id)?.(m.s);
   }
 

@@ -12,9 +12,9 @@ const { self, glue } = workerData;
 
 const host = new Host({
   self,
-  postCtrl: (dest, frame, ports) => {
+  postCtrl: (dest, frame, ports, early) => {
     // A worker talks to the main instance only; dest is always 0.
-    if (dest === 0) parent.postMessage({ t: 'f', f: frame, p: ports }, [frame, ...ports]);
+    if (dest === 0) parent.postMessage({ t: 'f', f: frame, p: ports, e: early }, [frame, ...ports, ...early.flat()]);
   },
 });
 
@@ -30,13 +30,13 @@ parent.on('message', (m) => {
         parent.postMessage({ t: 'ready' });
         const q = early;
         early = [];
-        q.forEach((e) => host.deliverCtrl(0, e.f, e.p));
+        q.forEach((e) => host.deliverCtrl(0, e.f, e.p, e.e));
       },
       (e) => parent.postMessage({ t: 'fatal', error: String(e && e.stack ? e.stack : e) }),
     );
   } else if (m.t === 'f') {
     if (!host.M) early.push(m);
-    else host.deliverCtrl(0, m.f, m.p);
+    else host.deliverCtrl(0, m.f, m.p, m.e);
   } else if (m.t === 'stats') {
     parent.postMessage({ t: 'stats', id: m.id, s: host.stats() });
   }

@@ -22,6 +22,11 @@ int wm__host_channel(int *other);
 /* wm__host_port_bind starts delivering a port's frames to wm__on_port. */
 void wm__host_port_bind(int port);
 
+/* wm__host_port_detach stops delivering a port's frames to the core: the
+ * port is about to move. Frames that arrive before it moves are kept by the
+ * host and travel with it, so nothing is lost while a call waits in a queue. */
+void wm__host_port_detach(int port);
+
 /* wm__host_port_close closes a port and forgets its id. */
 void wm__host_port_close(int port);
 

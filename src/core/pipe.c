@@ -61,6 +61,7 @@ static int bind(wm__end *e, int port) {
 /* unbind lets go of the port without closing it (it is moving away). */
 static void unbind(wm__end *e) {
   if (e->port < 0) return;
+  wm__host_port_detach(e->port);
   by_port[e->port] = NULL;
   e->port = -1;
   wm__rt.stats.ports--;
@@ -69,7 +70,9 @@ static void unbind(wm__end *e) {
 static void end_free(wm__end *e) {
   if (e->port >= 0) {
     int port = e->port;
-    unbind(e);
+    by_port[port] = NULL;
+    e->port = -1;
+    wm__rt.stats.ports--;
     wm__host_port_close(port);
   }
   if (e->id) wm__h_del(&ends, e->id);

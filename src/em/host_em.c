@@ -16,6 +16,8 @@ EM_JS(int, wm__js_channel, (int *other),
 
 EM_JS(void, wm__js_port_bind, (int port), { Module.wmHost.bind(port); });
 
+EM_JS(void, wm__js_port_detach, (int port), { Module.wmHost.detach(port); });
+
 EM_JS(void, wm__js_port_close, (int port), { Module.wmHost.close(port); });
 
 EM_JS(void, wm__js_timer, (double at), { Module.wmHost.timer(at); });
@@ -38,6 +40,7 @@ void wm__host_port_send(int port, int type, const void *body, size_t n) {
 
 int wm__host_channel(int *other) { return wm__js_channel(other); }
 void wm__host_port_bind(int port) { wm__js_port_bind(port); }
+void wm__host_port_detach(int port) { wm__js_port_detach(port); }
 void wm__host_port_close(int port) { wm__js_port_close(port); }
 void wm__host_timer(double at) { wm__js_timer(at); }
 void wm__host_kick(void) { wm__js_kick(); }

@@ -1,0 +1,102 @@
+// calls.test.mjs: go, chains, nesting, concurrency, results and errors.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { WmError, codes } from '../../js/index.js';
+import { assertNoLeaks, startMesh } from './helpers.mjs';
+
+/** @type {import('../../js/mesh.js').Mesh} */
+let mesh;
+before(async () => {
+  mesh = await startMesh();
+});
+after(async () => {
+  await assertNoLeaks(mesh);
+});
+
+test('go without pipes returns the function result', async () => {
+  const c = mesh.go('t_noop', undefined, { output: false });
+  assert.equal(await c.result, 0);
+});
+
+test('go with pipes streams input to output', async () => {
+  assert.equal(await mesh.go('t_upper', 'hello, mesh').text(), 'HELLO, MESH');
+});
+
+test('go with an empty input and no input at all', async () => {
+  assert.equal(await mesh.go('t_upper', '').text(), '');
+  assert.equal(await mesh.go('t_upper', new Uint8Array(0)).text(), '');
+  assert.equal(await mesh.go('t_noop').text(), '');
+});
+
+test('chains of 1, 2 and 8 stages', async () => {
+  assert.equal(await mesh.chain(['t_upper'], 'abc').text(), 'ABC');
+  assert.equal(await mesh.chain(['t_cat', 't_upper'], 'abc').text(), 'ABC');
+  const eight = ['t_cat', 't_cat', 't_cat', 't_upper', 't_cat', 't_cat', 't_cat', 't_cat'];
+  const text = 'the quick brown fox '.repeat(5000);
+  assert.equal(await mesh.chain(eight, text).text(), text.toUpperCase());
+});
+
+test('a chain started inside a worker', async () => {
+  const text = 'x'.repeat(300000);
+  assert.equal(await mesh.go('t_chain8', text).text(), text);
+});
+
+test('calls nested three levels deep, each level on a worker', async () => {
+  assert.equal(await mesh.go('t_nest', new Uint8Array([3])).text(), '3;2;1;0;');
+});
+
+test('the main instance runs C in fibers and calls workers from it', async () => {
+  assert.equal(await mesh.go('t_nest', new Uint8Array([2]), { where: 'main' }).text(), '2;1;0;');
+  assert.equal(await mesh.go('t_local', undefined, { where: 'main' }).text(), 'ok');
+});
+
+test('1,000 concurrent calls on 2 workers', async () => {
+  const calls = [];
+  for (let i = 0; i < 1000; i++) calls.push(mesh.go('t_upper', `call ${i}`).text());
+  const out = await Promise.all(calls);
+  out.forEach((s, i) => assert.equal(s, `CALL ${i}`));
+});
+
+test('calls can be placed on a chosen worker', async () => {
+  for (const where of [1, 2]) assert.equal(await mesh.go('t_upper', 'w', { where }).text(), 'W');
+  assert.throws(() => mesh.go('t_noop', undefined, { where: 0 }), WmError);
+});
+
+test("a function's own error code reaches the caller", async () => {
+  const c = mesh.go('t_fail');
+  await assert.rejects(c.result, (e) => e instanceof WmError && e.code === -1000 && e.fn === 't_fail');
+  // Its output carries what it wrote, then the same error.
+  const reader = c.output.getReader();
+  const first = await reader.read();
+  assert.equal(new TextDecoder().decode(first.value), 'about to fail');
+  await assert.rejects(reader.read(), (e) => e instanceof WmError && e.code === -1000);
+});
+
+test('an unknown name is refused before anything is sent', () => {
+  assert.throws(() => mesh.go('no_such_fn'), (e) => e instanceof WmError && e.code === codes.WM_ENOFN);
+});
+
+test('an unregistered index is refused by the caller and never called', () => {
+  for (const idx of [0, 99999, 0xffffffff])
+    assert.throws(() => mesh.go(idx), (e) => e instanceof WmError && e.code === codes.WM_ENOFN);
+});
+
+test('a call whose deadline has passed fails with WM_ETIMEDOUT', async () => {
+  const c = mesh.go('t_noop', undefined, { timeout: 0, output: false });
+  await assert.rejects(c.result, (e) => e.code === codes.WM_ETIMEDOUT);
+});
+
+test('bad pipe use from C gets the documented error codes', async () => {
+  assert.equal(await mesh.go('t_misuse').text(), 'ok');
+  assert.equal(await mesh.go('t_misuse', undefined, { where: 'main' }).text(), 'ok');
+  assert.equal(await mesh.go('t_remote_misuse').text(), 'ok');
+});
+
+test('local pipes and fibers inside one worker', async () => {
+  assert.equal(await mesh.go('t_local').text(), 'ok');
+});
+
+test('a deadline wakes a parked fiber', async () => {
+  assert.equal(await mesh.go('t_sleep', new Uint8Array([3])).text(), 'slept');
+});
