@@ -63,6 +63,8 @@ export class Host {
     this.timerId = null;
     this.kickPending = false;
     this.closed = false;
+    /** pipe frames this instance's core has received */
+    this.framesIn = 0;
   }
 
   /** @param {WmModule} M */
@@ -213,6 +215,7 @@ export class Host {
 
   deliverPort(id, data) {
     if (this.closed) return;
+    this.framesIn++;
     const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(0);
     const ptr = this.copyIn(bytes);
     this.mod._wm__on_port(id, ptr, bytes.length);
@@ -250,6 +253,7 @@ export class Host {
     const s = {};
     STATS_FIELDS.forEach((k, i) => (s[k] = this.mod.HEAP32[(ptr >> 2) + i] >>> 0));
     s.jsPorts = this.ports.filter(Boolean).length;
+    s.framesIn = this.framesIn;
     return s;
   }
 

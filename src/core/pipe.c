@@ -18,7 +18,8 @@ struct wm__end {
   uint32_t id; /* handle, 0 once its owner closed or moved it */
   uint8_t writer;
   uint8_t sent_term, got_term;
-  int port;      /* host port id, or -1 */
+  uint8_t started; /* the host delivers the port's frames to us */
+  int port;        /* host port id, or -1 */
   wm__end *peer; /* local peer, or NULL */
   int status;    /* reader: 0, 1 (EOF) or an error; writer: 0, 1 (gone) */
   wm__bytes buf; /* reader: received and not yet read */
@@ -53,15 +54,24 @@ static int bind(wm__end *e, int port) {
   }
   by_port[port] = e;
   e->port = port;
+  e->started = 0;
   wm__rt.stats.ports++;
-  wm__host_port_bind(port);
   return 0;
+}
+
+/* start asks the host for the port's frames. It is put off until the end is
+ * used, so that an end that only passes through an instance (a chain's
+ * caller hands its ends straight on) never has a frame delivered there. */
+static void start(wm__end *e) {
+  if (e->port < 0 || e->started) return;
+  e->started = 1;
+  wm__host_port_bind(e->port);
 }
 
 /* unbind lets go of the port without closing it (it is moving away). */
 static void unbind(wm__end *e) {
   if (e->port < 0) return;
-  wm__host_port_detach(e->port);
+  if (e->started) wm__host_port_detach(e->port);
   by_port[e->port] = NULL;
   e->port = -1;
   wm__rt.stats.ports--;
@@ -137,6 +147,7 @@ ssize_t wm_read(wm_pipe p, void *buf, size_t n, int64_t deadline) {
     }
     if (e->status == 1) return 0;
     if (e->status < 0) return e->status;
+    start(e);
     int rc = wm__wait(&e->wq, deadline);
     if (rc) return rc;
     if (!(e = get(p))) return WM_EBADF;
@@ -148,6 +159,7 @@ int wm_write(wm_pipe p, const void *buf, size_t n, int64_t deadline) {
   if (!e) return WM_EBADF;
   if (!e->writer) return WM_EPERM;
   if (!buf && n) return WM_EINVAL;
+  start(e); /* hear credits and the reader's close from the first write */
   const uint8_t *b = buf;
   while (n) {
     if (e->status) return WM_EPIPE;
@@ -176,6 +188,7 @@ int wm_write(wm_pipe p, const void *buf, size_t n, int64_t deadline) {
       n -= k;
       continue;
     }
+    start(e);
     int rc = wm__wait(&e->wq, deadline);
     if (rc) return rc;
     if (!(e = get(p))) return WM_EBADF;
@@ -183,9 +196,13 @@ int wm_write(wm_pipe p, const void *buf, size_t n, int64_t deadline) {
   return 0;
 }
 
-/* finish_term frees a port-backed end once both terminals have passed. */
+/* finish_term frees a port-backed end once both terminals have passed, or
+ * listens for the far end's. */
 static void finish_term(wm__end *e) {
-  if (e->sent_term && e->got_term) end_free(e);
+  if (e->sent_term && e->got_term)
+    end_free(e);
+  else
+    start(e);
 }
 
 static void release_handle(wm__end *e) {
