@@ -166,16 +166,18 @@ export function readableFromPort(port, window, fn) {
     if (sentTerm && gotTerm) port.close();
   };
   const term = () => {
-    if (sentTerm) return;
-    sentTerm = true;
-    const f = wire.frame(wire.F_RCLOSE);
-    port.postMessage(f, [f]);
+    if (!sentTerm) {
+      sentTerm = true;
+      const f = wire.frame(wire.F_RCLOSE);
+      port.postMessage(f, [f]);
+    }
     finish();
   };
   port.onmessage = (e) => {
     const f = gotTerm ? null : wire.parse(e.data);
     if (f && f.type === wire.F_DATA && buffered + uncredited + f.bytes.length <= window) {
       if (!sentTerm) {
+        // Once we sent RCLOSE (the consumer cancelled), data is dropped.
         queue.push(f.bytes);
         buffered += f.bytes.length;
       }
@@ -189,7 +191,9 @@ export function readableFromPort(port, window, fn) {
       gotTerm = true;
       status = codes.WM_EPROTO;
     }
-    if (gotTerm) finish();
+    // Everything the writer will send is here: let it go at once, even if
+    // the consumer never reads what is queued.
+    if (gotTerm) term();
     const w = wake;
     wake = null;
     if (w) w();

@@ -1,0 +1,104 @@
+// hostile.test.mjs: forged and malformed messages posted straight to live
+// instances are refused, counted, and break nothing.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { WmError, codes } from '../../js/index.js';
+import { readableFromPort } from '../../js/pipe.js';
+import { callFrame, doneFrame } from './forge.mjs';
+import { assertNoLeaks, startMesh } from './helpers.mjs';
+
+/** @type {import('../../js/mesh.js').Mesh} */
+let mesh;
+before(async () => {
+  mesh = await startMesh();
+});
+after(async () => {
+  await assertNoLeaks(mesh);
+});
+
+async function refused(worker) {
+  const s = await mesh.stats();
+  return worker === 0 ? s.main.refused : s.workers[worker - 1].refused;
+}
+
+test('a worker refuses an unregistered index and never calls it', async () => {
+  const before = await refused(1);
+  const ch = new MessageChannel();
+  const f = callFrame({ id: 7, fn: 99999, out: { port: 0, window: 65536 } });
+  mesh.workers[1].post({ t: 'f', f, p: [ch.port2] }, [f, ch.port2]);
+  // The function's output end closes with the reason.
+  const out = readableFromPort(ch.port1, 65536, 'forged');
+  await assert.rejects(
+    new Response(out).arrayBuffer(),
+    (e) => e instanceof WmError && e.code === codes.WM_ENOFN,
+  );
+  assert.equal(await refused(1), before + 1);
+  // Its DONE names a call the coordinator never placed: refused there too.
+  for (let i = 0; i < 100 && (await refused(0)) === 0; i++) await new Promise((r) => setTimeout(r, 5));
+  assert.ok((await refused(0)) >= 1);
+});
+
+test('malformed control frames are refused and their ports closed', async () => {
+  const before = await refused(2);
+  const bad = [
+    new ArrayBuffer(0),
+    new Uint8Array([16]).buffer,
+    new Uint8Array([99, 1, 2, 3]).buffer,
+    callFrame({ id: 1, fn: 1, out: { port: 5, window: 65536 } }), // port out of range
+    callFrame({ id: 1, fn: 1, out: { port: 0, window: 0 } }), // zero window
+    callFrame({ id: 1, fn: 1, deadline: -7 }),
+    new Uint8Array(callFrame({ id: 1, fn: 1 })).slice(0, 30).buffer, // truncated
+    doneFrame(12345, 0), // a DONE a worker never expects from main
+  ];
+  for (const f of bad) mesh.workers[2].post({ t: 'f', f, p: [] }, [f]);
+  mesh.workers[2].post({ t: 'f', f: 'not bytes', p: 'not ports' });
+  // A frame whose ports do not match what it says: its port gets closed.
+  const ch = new MessageChannel();
+  const f = callFrame({ id: 1, fn: 1 });
+  mesh.workers[2].post({ t: 'f', f, p: [ch.port2] }, [f, ch.port2]);
+  const closed = new Promise((r) => ch.port1.addEventListener('close', r));
+  ch.port1.start();
+  await closed;
+  let n = 0;
+  for (let i = 0; i < 100 && n < before + bad.length + 2; i++) {
+    n = await refused(2);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  assert.equal(n, before + bad.length + 2);
+  // The worker still works.
+  assert.equal(await mesh.go('t_upper', 'still fine', { where: 2 }).text(), 'STILL FINE');
+});
+
+test('a forged DONE for a call never made is refused by the main instance', async () => {
+  const before = await refused(0);
+  mesh.host.deliverCtrl(1, doneFrame(424242, 0));
+  mesh.host.deliverCtrl(1, doneFrame(0, -1));
+  assert.equal(await refused(0), before + 2);
+});
+
+test('malformed pipe frames fail the pipe with WM_EPROTO, not the worker', async () => {
+  const bad = [
+    new Uint8Array([4, 1, 0, 0, 0]).buffer, // CREDIT sent to a reader
+    new Uint8Array([3, 1, 0, 0, 0]).buffer, // ERR with a positive code
+    new Uint8Array([9]).buffer, // unknown type
+    new ArrayBuffer(0),
+    'not a frame',
+    new Uint8Array(1 + 70000).fill(1).buffer, // DATA beyond the window
+  ];
+  for (const frame of bad) {
+    const input = new MessageChannel();
+    const output = new MessageChannel();
+    const window = 65536;
+    const f = callFrame({ id: 9, fn: mesh.index('t_cat'), in: { port: 0, window }, out: { port: 1, window } });
+    mesh.workers[1].post({ t: 'f', f, p: [input.port2, output.port2] }, [f, input.port2, output.port2]);
+    input.port1.postMessage(new Uint8Array([1, 65, 66]).buffer); // DATA "AB"
+    input.port1.postMessage(frame);
+    const reader = readableFromPort(output.port1, window, 't_cat').getReader();
+    const first = await reader.read();
+    assert.equal(new TextDecoder().decode(first.value), 'AB');
+    await assert.rejects(reader.read(), (e) => e instanceof WmError && e.code === codes.WM_EPROTO);
+    input.port1.close();
+  }
+  assert.equal(await mesh.go('t_upper', 'ok', { where: 1 }).text(), 'OK');
+});
