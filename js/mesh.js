@@ -67,8 +67,10 @@ export class Mesh {
     this.workers = [];
     /** @type {Map<number, {resolve: (rc: number) => void, reject: (e: Error) => void, name: string}>} */
     this.pending = new Map();
-    /** @type {Map<number, (s: object) => void>} */
+    /** @type {Map<number, {worker: number, resolve: (s: object) => void}>} */
     this.statWaits = new Map();
+    /** workers that have exited @type {Set<number>} */
+    this.dead = new Set();
     this.nextToken = 1;
     this.closed = false;
     this.host = new Host({
@@ -126,11 +128,13 @@ export class Mesh {
   #fromWorker(i, m) {
     if (this.closed || !m || typeof m !== 'object') return;
     if (m.t === 'f') this.host.deliverCtrl(i, m.f, m.p, m.e);
-    else if (m.t === 'stats') this.statWaits.get(m.id)?.(m.s);
+    else if (m.t === 'stats') this.statWaits.get(m.id)?.resolve(m.s);
   }
 
   #workerExit(i) {
-    if (this.closed) return;
+    this.dead.add(i);
+    for (const w of this.statWaits.values()) if (w.worker === i) w.resolve({ dead: 1 });
+    if (this.closed || !this.host.M) return;
     this.host.mod._wm__on_worker_exit(i);
   }
 
@@ -237,13 +241,16 @@ export class Mesh {
       this.workers.slice(1).map(
         (w, i) =>
           new Promise((resolve) => {
+            if (this.dead.has(i + 1)) return resolve({ dead: 1 });
             const id = this.nextToken++;
-            this.statWaits.set(id, (s) => {
-              this.statWaits.delete(id);
-              resolve(s);
+            this.statWaits.set(id, {
+              worker: i + 1,
+              resolve: (s) => {
+                this.statWaits.delete(id);
+                resolve(s);
+              },
             });
             w.post({ t: 'stats', id });
-            w.onExit(() => resolve({ dead: 1, worker: i + 1 }));
           }),
       ),
     );

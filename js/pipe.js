@@ -68,6 +68,13 @@ export class PortWriter {
     /** @type {(() => void) | null} */
     this.wake = null;
     port.onmessage = (e) => this.#onFrame(e.data);
+    // The reader's instance died: nothing will read what we write.
+    port.addEventListener('close', () => {
+      this.readerGone = true;
+      const w = this.wake;
+      this.wake = null;
+      if (w) w();
+    });
   }
 
   #onFrame(data) {
@@ -198,6 +205,16 @@ export function readableFromPort(port, window, fn) {
     wake = null;
     if (w) w();
   };
+
+  // The writer's instance died before its terminal: the stream fails.
+  port.addEventListener('close', () => {
+    if (gotTerm) return;
+    gotTerm = true;
+    status = codes.WM_EDIED;
+    const w = wake;
+    wake = null;
+    if (w) w();
+  });
 
   return new ReadableStream(
     {

@@ -47,21 +47,23 @@ export async function compile(wasm) {
  */
 export function spawn(data) {
   const w = new Worker(new URL('../worker.js', import.meta.url), { workerData: data });
-  let exited = false;
+  /** @type {string | null} why it exited, once it has */
+  let exited = null;
   /** @type {((why: string) => void)[]} */
   const exitFns = [];
   let lastError = '';
   w.on('error', (e) => (lastError = String(e && e.stack ? e.stack : e)));
   w.on('exit', (code) => {
-    exited = true;
-    exitFns.forEach((f) => f(lastError || `exit code ${code}`));
+    exited = lastError || `exit code ${code}`;
+    exitFns.splice(0).forEach((f) => f(/** @type {string} */ (exited)));
   });
   return {
     post: (m, t) => {
-      if (!exited) w.postMessage(m, t ?? []);
+      if (exited === null) w.postMessage(m, t ?? []);
     },
     onMessage: (f) => w.on('message', f),
-    onExit: (f) => exitFns.push(f),
+    // A late listener still hears of an exit that already happened.
+    onExit: (f) => (exited === null ? exitFns.push(f) : queueMicrotask(() => f(/** @type {string} */ (exited)))),
     terminate: () => w.terminate(),
   };
 }

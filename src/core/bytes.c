@@ -47,6 +47,7 @@ int wm__bytes_push(wm__bytes *b, const void *p, size_t n) {
 
 size_t wm__bytes_pop(wm__bytes *b, void *dst, size_t n) {
   if (n > b->len) n = b->len;
+  if (n == 0) return 0; /* an unused ring has no buffer to copy from */
   size_t first = b->cap - b->head;
   if (first > n) first = n;
   if (dst) {

@@ -70,6 +70,15 @@ void wm__call_complete(uint32_t id, int rc) {
   }
 }
 
+/* check_opts refuses options no call could honour. */
+static int check_opts(const wm_opts *o) {
+  if (!o) return 0;
+  if (o->deadline < -1) return WM_EINVAL;
+  if (o->where != WM_ANY && o->where != WM_HERE && o->where < 1)
+    return WM_EINVAL;
+  return 0;
+}
+
 static int check_ends(wm_pipe in, wm_pipe out) {
   int rc;
   if (in.id && (rc = wm__end_check(in, 0))) return rc;
@@ -78,12 +87,21 @@ static int check_ends(wm_pipe in, wm_pipe out) {
   return 0;
 }
 
-/* run_here starts fn in a fiber of this instance, keeping the handles. */
-static int run_here(wm_pipe in, wm_pipe out, wm_fn fn, callobj *c) {
-  wm__job job = {fn, in, out, c->id, -1};
-  int rc = wm__spawn(&job);
+/* start_job runs a job in a fiber, marking its ends as the job's own. */
+static int start_job(wm__job *job) {
+  static uint32_t jobs;
+  job->owner = ++jobs ? jobs : ++jobs;
+  wm__end_own(job->in, job->owner);
+  wm__end_own(job->out, job->owner);
+  int rc = wm__spawn(job);
   if (!rc) wm__rt.stats.running++;
   return rc;
+}
+
+/* run_here starts fn in a fiber of this instance, keeping the handles. */
+static int run_here(wm_pipe in, wm_pipe out, wm_fn fn, callobj *c) {
+  wm__job job = {fn, in, out, c->id, -1, 0};
+  return start_job(&job);
 }
 
 /* send_remote moves the ends into a CALL frame for the coordinator. */
@@ -133,10 +151,10 @@ int wm__go(wm_pipe in, wm_pipe out, wm_fn fn, const wm_opts *o, int token,
            uint32_t group, uint32_t *id) {
   uint32_t idx = fn ? wm__fn_index(fn) : 0;
   if (!idx) return WM_ENOFN;
-  int rc = check_ends(in, out);
+  int rc = check_opts(o);
+  if (!rc) rc = check_ends(in, out);
   if (rc) return rc;
   int where = o ? o->where : WM_ANY;
-  if (where != WM_ANY && where != WM_HERE && where < 1) return WM_EINVAL;
   callobj *c = call_new(token, group);
   if (!c) return WM_ENOMEM;
   *id = c->id;
@@ -164,7 +182,8 @@ int wm__chain(wm_pipe in, wm_pipe out, const wm_fn *fns, size_t n,
   if (!fns || !n || n > 4096) return WM_EINVAL;
   for (size_t i = 0; i < n; i++)
     if (!fns[i] || !wm__fn_index(fns[i])) return WM_ENOFN;
-  int rc = check_ends(in, out);
+  int rc = check_opts(o);
+  if (!rc) rc = check_ends(in, out);
   if (rc) return rc;
   uint32_t window = o && o->window ? o->window : WM__DEFAULT_WINDOW;
   if (window > WM__MAX_WINDOW) return WM_EINVAL;
@@ -180,7 +199,9 @@ int wm__chain(wm_pipe in, wm_pipe out, const wm_fn *fns, size_t n,
     free(ps);
     return WM_ENOMEM;
   }
-  g->pending = (uint32_t)n;
+  /* One more than the stages, so that stages refused at once cannot finish
+   * the chain while it is still being placed. */
+  g->pending = (uint32_t)n + 1;
   *id = g->id;
   for (size_t i = 0; i < n; i++) {
     wm_pipe sin = i == 0 ? in : ps[2 * (i - 1)];
@@ -196,7 +217,11 @@ int wm__chain(wm_pipe in, wm_pipe out, const wm_fn *fns, size_t n,
     }
   }
   free(ps);
-  if (!g->pending) wm__call_complete(g->id, g->rc);
+  if (--g->pending == 0) {
+    int grc = g->rc;
+    g->rc = 0;
+    wm__call_complete(g->id, grc);
+  }
   return 0;
 }
 
@@ -250,11 +275,8 @@ void wm__exec(const uint8_t *p, size_t n, const int *ports, int nports) {
   } else if ((rc = wm__end_import(&m.out, pout, &out))) {
     if (in.id) wm_close(in);
   } else {
-    wm__job job = {fn, in, out, m.id, 0};
-    if (!(rc = wm__spawn(&job))) {
-      wm__rt.stats.running++;
-      return;
-    }
+    wm__job job = {fn, in, out, m.id, 0, 0};
+    if (!(rc = start_job(&job))) return;
     if (in.id) wm_close(in);
     if (out.id) wm_close_error(out, rc);
   }
@@ -263,13 +285,8 @@ void wm__exec(const uint8_t *p, size_t n, const int *ports, int nports) {
 
 void wm__finish(const wm__job *job, int rc) {
   wm__rt.stats.running--;
-  if (job->in.id) wm_close(job->in);
-  if (job->out.id) {
-    if (rc < 0)
-      wm_close_error(job->out, rc);
-    else
-      wm_close(job->out);
-  }
+  wm__end_close_owned(job->in, job->owner, 0);
+  wm__end_close_owned(job->out, job->owner, rc);
   if (job->reply_to < 0)
     wm__call_complete(job->reply_id, rc);
   else

@@ -47,6 +47,7 @@ int wm__coord_init(int nworkers, int cap, int qm) {
 }
 
 static void reply(int caller, uint32_t id, int rc) {
+  if (caller < 0) return; /* its instance died: nobody waits */
   if (caller == 0) {
     wm__call_complete(id, rc);
   } else {
@@ -93,8 +94,8 @@ static void dispatch(int w, int from, const wm__callmsg *m, uint8_t *frame,
   uint32_t g = s ? wm__h_add(&slots, s) : 0;
   if (!g) {
     free(s);
+    fail(from, m, ports, WM_ENOMEM); /* m points into frame: free it after */
     free(frame);
-    fail(from, m, ports, WM_ENOMEM);
     return;
   }
   *s = (slot){g, from, m->id, w};
@@ -109,7 +110,7 @@ void wm__coord_submit(int from, uint8_t *frame, size_t n, const int *ports,
   wm__callmsg m;
   if (wm__dec_call(frame, n, (unsigned)nports, &m)) {
     /* The caller waits under the id in the frame, if there is one. */
-    if (n >= 8 && from > 0) {
+    if (n >= 8 && from >= 0) {
       uint32_t id = (uint32_t)frame[4] | (uint32_t)frame[5] << 8 |
                     (uint32_t)frame[6] << 16 | (uint32_t)frame[7] << 24;
       reply(from, id, WM_EPROTO);
@@ -121,6 +122,8 @@ void wm__coord_submit(int from, uint8_t *frame, size_t n, const int *ports,
   int rc = 0;
   if (m.where != WM_ANY && (m.where < 1 || m.where > wm__rt.nworkers))
     rc = WM_EINVAL;
+  else if (m.where >= 1 && !workers[m.where].alive)
+    rc = WM_EDIED;
   else if (m.deadline >= 0 && m.deadline <= wm_now())
     rc = WM_ETIMEDOUT;
   if (rc) {
@@ -128,7 +131,7 @@ void wm__coord_submit(int from, uint8_t *frame, size_t n, const int *ports,
     free(frame);
     return;
   }
-  int w = qlen ? 0 : pick(m.where);
+  int w = pick(m.where);
   if (w) {
     dispatch(w, from, &m, frame, n, ports, nports);
     return;
@@ -153,6 +156,8 @@ void wm__coord_submit(int from, uint8_t *frame, size_t n, const int *ports,
   qtail = q;
   qlen++;
   wm__rt.stats.queued = (uint32_t)qlen;
+  /* The timer is armed at the end of a scheduler run; make sure one comes. */
+  if (m.deadline >= 0) wm__host_kick();
 }
 
 /* pump places queued calls, oldest first, wherever there is room. */
@@ -231,6 +236,9 @@ void wm__coord_worker_exit(int w) {
       wm__h_del(&slots, s->id);
       free(s);
       if (caller != w) reply(caller, id, WM_EDIED);
+    } else if (s->caller == w) {
+      /* A replacement starts its call ids afresh: never answer it. */
+      s->caller = -1;
     }
   }
   drop(bound_to, w, WM_EDIED);

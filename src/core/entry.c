@@ -57,7 +57,7 @@ WM__ENTRY void wm__run_entry(void) { wm__run(); }
 WM__ENTRY void wm__on_ctrl(int from, const uint8_t *p, size_t n,
                            const int *ports, int nports) {
   if (nports < 0 || nports > (int)WM__MAX_PORTS || (nports && !ports)) {
-    wm__refuse(ports, nports < 0 ? 0 : nports);
+    wm__refuse(ports, ports && nports > 0 ? nports : 0);
     wm__run();
     return;
   }
@@ -139,7 +139,11 @@ WM__ENTRY int wm__js_call(const uint32_t *fns, int n, int where, int in_port,
     return WM_EINVAL;
   }
   wm_fn *list = malloc((size_t)n * sizeof *list);
-  if (!list) return WM_ENOMEM;
+  if (!list) {
+    if (in_port >= 0) wm__host_port_close(in_port);
+    if (out_port >= 0) wm__host_port_close(out_port);
+    return WM_ENOMEM;
+  }
   for (int i = 0; i < n; i++) list[i] = wm__registered(fns[i]);
   wm_pipe in, out;
   int rc = js_ends(in_port, out_port, window, &in, &out);
@@ -147,7 +151,10 @@ WM__ENTRY int wm__js_call(const uint32_t *fns, int n, int where, int in_port,
     free(list);
     return rc;
   }
-  wm_opts o = {(int64_t)deadline, where, window};
+  /* A JS number may be anything: only a finite, non-negative one is a
+   * deadline. */
+  int64_t dl = deadline >= 0 && deadline < 9.2e18 ? (int64_t)deadline : -1;
+  wm_opts o = {dl, where, window};
   uint32_t id;
   rc = n == 1 ? wm__go(in, out, list[0], &o, token, 0, &id)
               : wm__chain(in, out, list, (size_t)n, &o, token, &id);

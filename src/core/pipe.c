@@ -19,6 +19,7 @@ struct wm__end {
   uint8_t writer;
   uint8_t sent_term, got_term;
   uint8_t started; /* the host delivers the port's frames to us */
+  uint32_t owner;  /* the job holding it, see wm__end_own */
   int port;        /* host port id, or -1 */
   wm__end *peer; /* local peer, or NULL */
   int status;    /* reader: 0, 1 (EOF) or an error; writer: 0, 1 (gone) */
@@ -271,6 +272,20 @@ int wm_close_error(wm_pipe p, int err) {
   return 0;
 }
 
+void wm__end_own(wm_pipe p, uint32_t owner) {
+  wm__end *e = get(p);
+  if (e) e->owner = owner;
+}
+
+void wm__end_close_owned(wm_pipe p, uint32_t owner, int err) {
+  wm__end *e = get(p);
+  if (!e || e->owner != owner) return;
+  if (e->writer && err < 0)
+    wm_close_error(p, err);
+  else
+    wm_close(p);
+}
+
 int wm__end_check(wm_pipe p, int want_writer) {
   wm__end *e = get(p);
   if (!e) return WM_EBADF;
@@ -306,7 +321,7 @@ int wm__end_export(wm_pipe p, wm__desc *d, int *port) {
       wm__host_port_close(other);
       free(copy);
       peer->status = e->writer ? WM_ENOMEM : 1;
-      e->peer = NULL;
+      e->status = e->writer ? 1 : WM_ENOMEM;
       wm__wake_all(&peer->wq);
       return WM_ENOMEM;
     }
@@ -353,10 +368,7 @@ int wm__end_import(const wm__desc *d, int port, wm_pipe *p) {
     if (d->datalen && wm__bytes_push(&e->buf, d->data, d->datalen)) goto nomem;
   }
   if (add_handle(e, p)) goto nomem;
-  if (port >= 0 && bind(e, port)) {
-    port = -1;
-    goto nomem;
-  }
+  if (port >= 0 && bind(e, port)) goto nomem;
   return 0;
 nomem:
   if (port >= 0) wm__host_port_close(port);

@@ -29,6 +29,7 @@ typedef struct wm__job {
   wm_pipe in, out;
   uint32_t reply_id; /* the id the result is reported under */
   int reply_to;      /* instance to send DONE to, or -1: local call reply_id */
+  uint32_t owner;    /* marks the job's ends, so that only those are closed */
 } wm__job;
 
 struct wm__fiber {
@@ -87,6 +88,14 @@ typedef struct wm__end wm__end;
  * want_writer), or WM_ENOMEM, with nothing changed. */
 int wm__end_check(wm_pipe p, int want_writer);
 int wm__end_export(wm_pipe p, wm__desc *d, int *port);
+
+/* wm__end_own marks an end as held by job owner (non-zero). */
+void wm__end_own(wm_pipe p, uint32_t owner);
+
+/* wm__end_close_owned closes p as a finished job's end: only if it is still
+ * open and still that job's (its id may have been reused since the job
+ * closed it), with EOF, or with err if it is a writing end and err < 0. */
+void wm__end_close_owned(wm_pipe p, uint32_t owner, int err);
 
 /* wm__end_import makes an end from a descriptor that arrived with port (or
  * -1) and returns its handle, or WM_PIPE_NONE for an absent descriptor. On

@@ -1,0 +1,61 @@
+// pipe.mjs: group 3, pipe throughput main → worker → main through t_cat,
+// against the platform's practical limit: transferred ArrayBuffers echoed by
+// a worker.
+import { startWorker, withMesh, withWorkers } from './module.mjs';
+import { KiB, MiB, mbps, row, samples, sizeName, warmup } from './stats.mjs';
+import { rawStream, wmeshStream } from './streams.mjs';
+
+/** @typedef {import('./run.mjs').Ctx} Ctx */
+
+/** The default window of a wmesh pipe (js/wire.js), given to the raw loop. */
+const WINDOW = 512 * KiB;
+
+/** @param {boolean} quick */
+function plan(quick) {
+  // Small writes are slow enough per byte that the same total would
+  // dominate the suite's run time, so they move less.
+  return quick
+    ? { runs: 3, warm: 300, cases: [[KiB, 2 * MiB], [64 * KiB, 8 * MiB], [MiB, 8 * MiB]] }
+    : { runs: 5, warm: 1500, cases: [[KiB, 16 * MiB], [64 * KiB, 64 * MiB], [MiB, 64 * MiB]] };
+}
+
+export default {
+  id: 'pipe',
+  title: '3. Pipe throughput main → worker → main',
+  /** @param {Ctx} ctx */
+  async run(ctx) {
+    const { runs, warm, cases } = plan(ctx.quick);
+    const w = await withMesh(ctx.test, 1, async (mesh) => {
+      await warmup(warm, () => wmeshStream(mesh, ['t_cat'], 64 * KiB, 8 * MiB));
+      const out = [];
+      for (const [size, total] of cases)
+        out.push(await samples(runs, async () => mbps(total, await wmeshStream(mesh, ['t_cat'], size, total))));
+      return out;
+    });
+    const r = await withWorkers(
+      () => [startWorker('relay_worker.mjs')],
+      async (ws) => {
+        await warmup(warm, () => rawStream(ws, 1, 64 * KiB, 8 * MiB, WINDOW));
+        const out = [];
+        for (const [size, total] of cases)
+          out.push(await samples(runs, async () => mbps(total, await rawStream(ws, 1, size, total, WINDOW))));
+        return out;
+      },
+    );
+    return cases.map(([size, total], i) =>
+      row({
+        group: 'pipe',
+        title: this.title,
+        case: `${sizeName(size)} writes, ${sizeName(total)}`,
+        unit: 'MB/s',
+        better: 'higher',
+        samples: w[i],
+        baseline: 'raw transfer echo',
+        baseSamples: r[i],
+        note:
+          'wmesh: go("t_cat", chunks), whole output read; raw: ArrayBuffers transferred over MessagePorts ' +
+          'to a worker that transfers them back, same 512 KiB window (at least 2 writes in flight); MB = 10^6 bytes',
+      }),
+    );
+  },
+};

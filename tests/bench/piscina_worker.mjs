@@ -1,0 +1,2 @@
+// piscina_worker.mjs: the piscina baseline's task: nothing.
+export default function noop() {}

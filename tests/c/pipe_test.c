@@ -1,0 +1,741 @@
+/* pipe_test.c: pipe ends (src/core/pipe.c): local pipes, blocking in
+ * fibers, and port-backed pipes with the test playing the far end or the
+ * core on both ends of a stub channel. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "host_stub.h"
+#include "rt.h"
+
+static uint8_t pattern(size_t i) { return (uint8_t)((i * 2654435761u) >> 13); }
+
+static void mk(wm_pipe *r, wm_pipe *w, uint32_t window) {
+  CHECK_EQ(wm__pipe_new(r, w, window), 0);
+}
+
+static uint32_t refused(void) {
+  wm_stats s;
+  CHECK_EQ(wm_get_stats(&s), 0);
+  return s.refused;
+}
+
+/* ---- local pipes, without fibers ---- */
+
+static void make_bad_args(void) {
+  wm_pipe p;
+  CHECK_EQ(wm_pipe_make(NULL, &p), WM_EINVAL);
+  CHECK_EQ(wm_pipe_make(&p, NULL), WM_EINVAL);
+}
+
+static void write_read_eof(void) {
+  wm_pipe r, w;
+  CHECK_EQ(wm_pipe_make(&r, &w), 0);
+  CHECK(r.id && w.id && r.id != w.id);
+  CHECK_EQ(wm_write(w, "hello", 5, 0), 0);
+  char b[16];
+  CHECK_EQ(wm_read(r, b, 2, 0), 2);
+  CHECK_EQ(wm_read(r, b + 2, sizeof b, 0), 3);
+  CHECK(!memcmp(b, "hello", 5));
+  CHECK_EQ(wm_read(r, b, sizeof b, 0), WM_ETIMEDOUT);
+  CHECK_EQ(wm_write(w, "!", 1, 0), 0);
+  CHECK_EQ(wm_close(w), 0);
+  CHECK_EQ(wm_read(r, b, sizeof b, 0), 1); /* data before EOF */
+  CHECK_EQ(wm_read(r, b, sizeof b, 0), 0);
+  CHECK_EQ(wm_read(r, b, sizeof b, -1), 0); /* EOF stays, never blocks */
+  CHECK_EQ(wm_close(r), 0);
+}
+
+static void wrong_ends_and_args(void) {
+  wm_pipe r, w;
+  char b[4];
+  CHECK_EQ(wm_pipe_make(&r, &w), 0);
+  CHECK_EQ(wm_read(w, b, 1, 0), WM_EPERM);
+  CHECK_EQ(wm_write(r, b, 1, 0), WM_EPERM);
+  CHECK_EQ(wm_read(r, NULL, 1, 0), WM_EINVAL);
+  CHECK_EQ(wm_read(r, b, 0, 0), WM_EINVAL);
+  CHECK_EQ(wm_write(w, NULL, 1, 0), WM_EINVAL);
+  CHECK_EQ(wm_write(w, NULL, 0, 0), 0);
+  CHECK_EQ(wm_close_error(r, WM_EDIED), WM_EPERM);
+  CHECK_EQ(wm_close_error(w, 0), WM_EINVAL);
+  CHECK_EQ(wm_close_error(w, 7), WM_EINVAL);
+  CHECK_EQ(wm_read(WM_PIPE_NONE, b, 1, 0), WM_EBADF);
+  CHECK_EQ(wm_write((wm_pipe){12345}, b, 1, 0), WM_EBADF);
+  CHECK_EQ(wm_close(WM_PIPE_NONE), WM_EBADF);
+  /* Every refusal left both ends working. */
+  CHECK_EQ(wm_write(w, "z", 1, 0), 0);
+  CHECK_EQ(wm_read(r, b, 4, 0), 1);
+  CHECK_EQ(wm_close(r), 0);
+  CHECK_EQ(wm_close(r), WM_EBADF);
+  CHECK_EQ(wm_close(w), 0);
+  CHECK_EQ(wm_close_error(w, -1), WM_EBADF);
+}
+
+static void close_error_after_data(void) {
+  wm_pipe r, w;
+  char b[8];
+  CHECK_EQ(wm_pipe_make(&r, &w), 0);
+  CHECK_EQ(wm_write(w, "abc", 3, 0), 0);
+  CHECK_EQ(wm_close_error(w, -1000), 0);
+  CHECK_EQ(wm_read(r, b, sizeof b, 0), 3);
+  CHECK_EQ(wm_read(r, b, sizeof b, 0), -1000);
+  CHECK_EQ(wm_read(r, b, sizeof b, 0), -1000);
+  CHECK_EQ(wm_close(r), 0);
+}
+
+static void reader_gone(void) {
+  wm_pipe r, w;
+  CHECK_EQ(wm_pipe_make(&r, &w), 0);
+  CHECK_EQ(wm_write(w, "abc", 3, 0), 0);
+  CHECK_EQ(wm_close(r), 0);
+  CHECK_EQ(wm_write(w, "d", 1, 0), WM_EPIPE);
+  CHECK_EQ(wm_write(w, "", 0, 0), 0);
+  CHECK_EQ(wm_close(w), 0);
+}
+
+/* A write into a full window without time to wait writes a prefix. */
+static void window_limits_write(void) {
+  wm_pipe r, w;
+  mk(&r, &w, 10);
+  uint8_t in[25], out[40];
+  for (size_t i = 0; i < sizeof in; i++) in[i] = pattern(i);
+  CHECK_EQ(wm_write(w, in, sizeof in, 0), WM_ETIMEDOUT);
+  CHECK_EQ(wm_read(r, out, sizeof out, 0), 10);
+  CHECK(!memcmp(in, out, 10));
+  CHECK_EQ(wm_write(w, in, 10, 0), 0);
+  CHECK_EQ(wm_write(w, in, 1, 0), WM_ETIMEDOUT);
+  CHECK_EQ(wm_close(w), 0);
+  CHECK_EQ(wm_close(r), 0);
+}
+
+static void stale_handle_refused(void) {
+  wm_pipe r, w, r2, w2;
+  CHECK_EQ(wm_pipe_make(&r, &w), 0);
+  CHECK_EQ(wm_close(r), 0);
+  CHECK_EQ(wm_close(w), 0);
+  CHECK_EQ(wm_pipe_make(&r2, &w2), 0); /* reuses the slots */
+  CHECK(r2.id != r.id && w2.id != w.id);
+  char b;
+  CHECK_EQ(wm_read(r, &b, 1, 0), WM_EBADF);
+  CHECK_EQ(wm_write(w, "x", 1, 0), WM_EBADF);
+  CHECK_EQ(wm_close(r), WM_EBADF);
+  CHECK_EQ(wm_close(w2), 0);
+  CHECK_EQ(wm_close(r2), 0);
+}
+
+/* ---- blocking, in fibers ---- */
+
+static wm_pipe g_r, g_w;
+static size_t g_total;
+
+static int producer(wm_pipe in, wm_pipe out) {
+  (void)in;
+  (void)out;
+  uint8_t *b = test_alloc(70000);
+  uint32_t seed = 7;
+  for (size_t sent = 0; sent < g_total;) {
+    seed = seed * 1103515245u + 12345u;
+    size_t n = 1 + (seed >> 8) % 70000;
+    if (n > g_total - sent) n = g_total - sent;
+    for (size_t i = 0; i < n; i++) b[i] = pattern(sent + i);
+    CHECK_EQ(wm_write(g_w, b, n, -1), 0);
+    sent += n;
+  }
+  free(b);
+  CHECK_EQ(wm_close(g_w), 0);
+  return 0;
+}
+
+static void consumer(void) {
+  uint8_t *b = test_alloc(50000);
+  uint32_t seed = 3;
+  size_t got = 0;
+  for (;;) {
+    seed = seed * 1103515245u + 12345u;
+    ssize_t n = wm_read(g_r, b, 1 + (seed >> 8) % 50000, -1);
+    CHECK(n >= 0);
+    if (!n) break;
+    for (ssize_t i = 0; i < n; i++)
+      if (b[i] != pattern(got + (size_t)i)) CHECK(!"stream corrupted");
+    got += (size_t)n;
+  }
+  free(b);
+  CHECK_EQ(got, g_total);
+  CHECK_EQ(wm_close(g_r), 0);
+}
+
+static wm_call go_here(wm_fn fn) {
+  CHECK_EQ(wm_register("pipe_test", fn), 0);
+  wm_opts o = WM_OPTS_INIT;
+  o.where = WM_HERE;
+  wm_call c;
+  CHECK_EQ(wm_go(WM_PIPE_NONE, WM_PIPE_NONE, fn, &o, &c), 0);
+  return c;
+}
+
+/* stream runs producer into consumer over g_w -> g_r. */
+static void stream(size_t total) {
+  g_total = total;
+  wm_call c = go_here(producer);
+  in_fiber(consumer);
+  stub_run();
+  CHECK_EQ(wm_wait(c, 0), 0);
+}
+
+static void local_stream(void) {
+  mk(&g_r, &g_w, 1000);
+  stream(3 << 20);
+}
+
+static int blocked_write(wm_pipe in, wm_pipe out) {
+  (void)in;
+  (void)out;
+  uint8_t b[100] = {0};
+  return wm_write(g_w, b, sizeof b, -1);
+}
+
+static void blocked_writer_sees_reader_close(void) {
+  mk(&g_r, &g_w, 10);
+  wm_call c = go_here(blocked_write);
+  stub_run();
+  CHECK_EQ(wm_wait(c, 0), WM_ETIMEDOUT); /* still blocked */
+  CHECK_EQ(wm_close(g_r), 0);
+  stub_run();
+  CHECK_EQ(wm_wait(c, 0), WM_EPIPE);
+  CHECK_EQ(wm_close(g_w), 0);
+}
+
+static int blocked_read(wm_pipe in, wm_pipe out) {
+  (void)in;
+  (void)out;
+  char b[8];
+  ssize_t n = wm_read(g_r, b, sizeof b, -1);
+  return n > 0 ? 1000 + (int)n : (int)n;
+}
+
+static void blocked_reader_sees_error(void) {
+  mk(&g_r, &g_w, 10);
+  wm_call c = go_here(blocked_read);
+  stub_run();
+  CHECK_EQ(wm_close_error(g_w, -77), 0);
+  stub_run();
+  CHECK_EQ(wm_wait(c, 0), -77);
+  CHECK_EQ(wm_close(g_r), 0);
+}
+
+static void blocked_reader_gets_data(void) {
+  mk(&g_r, &g_w, 10);
+  wm_call c = go_here(blocked_read);
+  stub_run();
+  CHECK_EQ(wm_write(g_w, "abc", 3, 0), 0);
+  stub_run();
+  CHECK_EQ(wm_wait(c, 0), 1003);
+  CHECK_EQ(wm_close(g_r), 0);
+  CHECK_EQ(wm_close(g_w), 0);
+}
+
+/* Closing a handle that a fiber is blocked on wakes it with WM_EBADF. */
+static void close_under_blocked_reader(void) {
+  mk(&g_r, &g_w, 10);
+  wm_call c = go_here(blocked_read);
+  stub_run();
+  CHECK_EQ(wm_close(g_r), 0);
+  stub_run();
+  CHECK_EQ(wm_wait(c, 0), WM_EBADF);
+  CHECK_EQ(wm_close(g_w), 0);
+}
+
+static void read_deadline_body(void) {
+  char b[4];
+  int64_t t0 = wm_now();
+  CHECK_EQ(wm_read(g_r, b, sizeof b, t0 + 50), WM_ETIMEDOUT);
+  CHECK_EQ(wm_now(), t0 + 50);
+  CHECK_EQ(wm_write(g_w, "ab", 2, 0), 0);
+  CHECK_EQ(wm_read(g_r, b, sizeof b, t0 + 100), 2);
+}
+
+static void read_deadline(void) {
+  mk(&g_r, &g_w, 10);
+  in_fiber(read_deadline_body);
+  CHECK_EQ(wm_close(g_r), 0);
+  CHECK_EQ(wm_close(g_w), 0);
+}
+
+/* ---- port-backed: the core on both ends ---- */
+
+/* loopback moves one end of a local pipe out and straight back in, so that
+ * both ends stay here but talk over a stub channel. */
+static void loopback(wm_pipe *end) {
+  wm__desc d;
+  int port;
+  CHECK_EQ(wm__end_export(*end, &d, &port), 0);
+  CHECK(port >= 0);
+  CHECK(d.flags & WM__D_PORT);
+  CHECK_EQ(wm__end_check(*end, 0), WM_EBADF); /* the old handle is gone */
+  CHECK_EQ(wm__end_import(&d, port, end), 0);
+  free((void *)d.data);
+  wm_stats s;
+  CHECK_EQ(wm_get_stats(&s), 0);
+  CHECK(s.ports >= 2);
+}
+
+static void ported_stream_writer_moved(void) {
+  mk(&g_r, &g_w, 4096);
+  CHECK_EQ(wm_write(g_w, "xyz", 3, 0), 0); /* unread: in flight after */
+  loopback(&g_w);
+  char b[3];
+  CHECK_EQ(wm_read(g_r, b, 3, 0), 3);
+  CHECK(!memcmp(b, "xyz", 3));
+  stream(1 << 20);
+}
+
+static void ported_stream_reader_moved(void) {
+  mk(&g_r, &g_w, 5000);
+  CHECK_EQ(wm_write(g_w, "xyz", 3, 0), 0); /* travels in the descriptor */
+  loopback(&g_r);
+  char b[3];
+  CHECK_EQ(wm_read(g_r, b, 3, 0), 3);
+  CHECK(!memcmp(b, "xyz", 3));
+  stream(1 << 20);
+}
+
+static void ported_close_error(void) {
+  mk(&g_r, &g_w, 4096);
+  loopback(&g_r);
+  CHECK_EQ(wm_write(g_w, "abc", 3, 0), 0);
+  CHECK_EQ(wm_close_error(g_w, -1234), 0);
+  stub_run();
+  char b[8];
+  CHECK_EQ(read_soon(g_r, b, sizeof b), 3);
+  CHECK_EQ(read_soon(g_r, b, sizeof b), -1234);
+  CHECK_EQ(wm_close(g_r), 0);
+  stub_run(); /* the close handshake ends: both ends and ports freed */
+}
+
+static void ported_reader_gone(void) {
+  mk(&g_r, &g_w, 4096);
+  loopback(&g_w);
+  CHECK_EQ(wm_close(g_r), 0);
+  stub_run();
+  /* The writer hears of it at the latest when its window is full. */
+  static const uint8_t big[8192];
+  CHECK_EQ(write_soon(g_w, big, sizeof big), WM_EPIPE);
+  CHECK_EQ(wm_close(g_w), 0);
+  stub_run();
+}
+
+/* An end whose peer is already gone moves without a port. */
+static void export_after_writer_closed(void) {
+  wm_pipe r, w;
+  mk(&r, &w, 100);
+  CHECK_EQ(wm_write(w, "abc", 3, 0), 0);
+  CHECK_EQ(wm_close(w), 0);
+  wm__desc d;
+  int port;
+  CHECK_EQ(wm__end_export(r, &d, &port), 0);
+  CHECK_EQ(port, -1);
+  CHECK_EQ(d.flags, WM__D_PRESENT);
+  CHECK_EQ(d.status, 1);
+  CHECK_EQ(d.datalen, 3);
+  CHECK_EQ(wm__end_import(&d, -1, &r), 0);
+  free((void *)d.data);
+  char b[8];
+  CHECK_EQ(wm_read(r, b, sizeof b, 0), 3);
+  CHECK_EQ(wm_read(r, b, sizeof b, 0), 0);
+  CHECK_EQ(wm_close(r), 0);
+}
+
+static void export_after_reader_closed(void) {
+  wm_pipe r, w;
+  mk(&r, &w, 100);
+  CHECK_EQ(wm_close(r), 0);
+  wm__desc d;
+  int port;
+  CHECK_EQ(wm__end_export(w, &d, &port), 0);
+  CHECK_EQ(port, -1);
+  CHECK_EQ(d.flags, WM__D_PRESENT | WM__D_WRITER);
+  CHECK_EQ(d.status, 1);
+  CHECK_EQ(wm__end_import(&d, -1, &w), 0);
+  CHECK_EQ(wm_write(w, "x", 1, 0), WM_EPIPE);
+  CHECK_EQ(wm_close(w), 0);
+}
+
+static void export_bad_handle(void) {
+  wm__desc d;
+  int port = 5;
+  CHECK_EQ(wm__end_export((wm_pipe){999}, &d, &port), WM_EBADF);
+  CHECK_EQ(port, -1);
+  CHECK_EQ(d.flags, 0);
+  wm_pipe p = {77};
+  d.flags = 0; /* absent: nothing to import */
+  CHECK_EQ(wm__end_import(&d, -1, &p), 0);
+  CHECK_EQ(p.id, 0);
+}
+
+/* ---- port-backed: the test plays the far end ---- */
+
+/* far_end exports *end and gives its port to the test. */
+static int far_end(wm_pipe end) {
+  wm__desc d;
+  int port;
+  CHECK_EQ(wm__end_export(end, &d, &port), 0);
+  free((void *)d.data);
+  stub_take(port);
+  return port;
+}
+
+/* drain_data takes the DATA frames waiting on port, checking that they
+ * continue the pattern from offset base, and returns their size. */
+static size_t drain_data(int port, size_t base) {
+  uint8_t b[WM__CHUNK + 1];
+  size_t total = 0;
+  long n;
+  while ((n = stub_recv(port, b, sizeof b)) > 0) {
+    CHECK_EQ(b[0], WM__F_DATA);
+    for (long i = 1; i < n; i++)
+      CHECK_EQ(b[i], pattern(base + total + (size_t)i - 1));
+    total += (size_t)n - 1;
+  }
+  return total;
+}
+
+static void credit(int port, uint32_t n) {
+  uint8_t b[4] = {(uint8_t)n, (uint8_t)(n >> 8), (uint8_t)(n >> 16),
+                  (uint8_t)(n >> 24)};
+  stub_post(port, WM__F_CREDIT, b, 4);
+}
+
+static int write_pattern(wm_pipe in, wm_pipe out) {
+  (void)in;
+  (void)out;
+  uint8_t *b = test_alloc(g_total);
+  for (size_t i = 0; i < g_total; i++) b[i] = pattern(i);
+  int rc = wm_write(g_w, b, g_total, -1);
+  free(b);
+  return rc;
+}
+
+/* The writer never has more than a window in flight, resumes on credit,
+ * and ends with EOF; the handshake frees its end once RCLOSE is back. */
+static void remote_reader_flow_control(void) {
+  mk(&g_r, &g_w, 1000);
+  int port = far_end(g_r);
+  g_total = 2500;
+  wm_call c = go_here(write_pattern);
+  stub_run();
+  size_t got = drain_data(port, 0);
+  CHECK_EQ(got, 1000);
+  credit(port, 400);
+  stub_run();
+  got += drain_data(port, got);
+  CHECK_EQ(got, 1400);
+  credit(port, 600);
+  credit(port, 1000);
+  stub_run();
+  got += drain_data(port, got);
+  CHECK_EQ(got, 2500);
+  CHECK_EQ(wm_wait(c, 0), 0);
+  CHECK_EQ(wm_close(g_w), 0);
+  stub_run();
+  uint8_t b[8];
+  CHECK_EQ(stub_recv(port, b, sizeof b), 1);
+  CHECK_EQ(b[0], WM__F_EOF);
+  CHECK(!stub_peer_gone(port)); /* lingers until the reader answers */
+  wm_stats s;
+  CHECK_EQ(wm_get_stats(&s), 0);
+  CHECK_EQ(s.pipes, 1);
+  stub_post(port, WM__F_RCLOSE, NULL, 0);
+  stub_run();
+  CHECK(stub_peer_gone(port));
+  stub_close(port);
+}
+
+/* The reader credits what it has consumed, and no more once the writer has
+ * closed; it sees EOF after the data. */
+static uint32_t credits(int port) {
+  uint32_t sum = 0;
+  uint8_t f[8];
+  long n;
+  while ((n = stub_recv(port, f, sizeof f)) > 0) {
+    CHECK_EQ(n, 5);
+    CHECK_EQ(f[0], WM__F_CREDIT);
+    sum += (uint32_t)f[1] | (uint32_t)f[2] << 8 | (uint32_t)f[3] << 16 |
+           (uint32_t)f[4] << 24;
+  }
+  return sum;
+}
+
+static void remote_writer_credits(void) {
+  mk(&g_r, &g_w, 1000);
+  int port = far_end(g_w);
+  uint8_t b[1000], out[1000];
+  for (size_t i = 0; i < sizeof b; i++) b[i] = pattern(i);
+  stub_post(port, WM__F_DATA, b, 600);
+  stub_post(port, WM__F_DATA, b + 600, 400);
+  stub_run();
+  for (size_t got = 0; got < 1000; got += 100) {
+    CHECK_EQ(read_soon(g_r, out + got, 100), 100);
+    /* Credit goes back in batches of a quarter window, not per read. */
+    if (got == 100) CHECK_EQ(credits(port), 0);
+  }
+  CHECK(!memcmp(b, out, 1000));
+  CHECK_EQ(credits(port), 1000);
+  stub_post(port, WM__F_DATA, b, 10);
+  stub_post(port, WM__F_EOF, NULL, 0);
+  stub_run();
+  CHECK_EQ(read_soon(g_r, out, 100), 10);
+  CHECK_EQ(credits(port), 0); /* the writer has gone: no credit */
+  CHECK_EQ(read_soon(g_r, out, 1), 0);
+  CHECK_EQ(wm_close(g_r), 0);
+  stub_run();
+  uint8_t f[8];
+  CHECK_EQ(stub_recv(port, f, sizeof f), 1);
+  CHECK_EQ(f[0], WM__F_RCLOSE);
+  CHECK(stub_peer_gone(port)); /* both terminals passed: freed at once */
+  stub_close(port);
+}
+
+/* A writer that sends beyond its window breaks the protocol: the frame is
+ * refused and the reader sees WM_EPROTO after the data it has. */
+static void data_beyond_window(void) {
+  mk(&g_r, &g_w, 1000);
+  int port = far_end(g_w);
+  uint32_t r0 = refused();
+  uint8_t b[1001] = {0};
+  stub_post(port, WM__F_DATA, b, 10);
+  stub_post(port, WM__F_DATA, b, 991);
+  uint8_t out[2000];
+  CHECK_EQ(read_soon(g_r, out, sizeof out), 10);
+  CHECK_EQ(refused(), r0 + 1);
+  CHECK_EQ(read_soon(g_r, out, sizeof out), WM_EPROTO);
+  /* Anything after the failure is refused too. */
+  stub_post(port, WM__F_EOF, NULL, 0);
+  stub_run();
+  CHECK_EQ(refused(), r0 + 2);
+  CHECK_EQ(wm_close(g_r), 0);
+  stub_run();
+  CHECK(stub_peer_gone(port));
+  stub_close(port);
+}
+
+static void malformed_frames_fail_pipe(void) {
+  const uint8_t bad[][6] = {{99}, {WM__F_ERR, 1, 0, 0, 0}, {WM__F_EOF, 0}};
+  const size_t len[] = {1, 5, 2};
+  for (int i = 0; i < 3; i++) {
+    mk(&g_r, &g_w, 1000);
+    int port = far_end(g_w);
+    uint32_t r0 = refused();
+    stub_post(port, -1, bad[i], len[i]);
+    char c;
+    CHECK_EQ(read_soon(g_r, &c, 1), WM_EPROTO);
+    CHECK_EQ(refused(), r0 + 1);
+    CHECK_EQ(wm_close(g_r), 0);
+    stub_run();
+    stub_close(port);
+  }
+}
+
+/* A credit for more than is in flight is forged: the writer stops. */
+static void credit_beyond_in_flight(void) {
+  mk(&g_r, &g_w, 1000);
+  int port = far_end(g_r);
+  uint32_t r0 = refused();
+  static const uint8_t big[1004];
+  credit(port, 2000); /* more than the window: never in flight */
+  CHECK_EQ(write_soon(g_w, big, sizeof big), WM_EPIPE);
+  CHECK_EQ(refused(), r0 + 1);
+  CHECK_EQ(wm_close(g_w), 0);
+  stub_run();
+  uint8_t f[1100];
+  size_t data = 0;
+  long n;
+  while ((n = stub_recv(port, f, sizeof f)) > 1) {
+    CHECK_EQ(f[0], WM__F_DATA);
+    data += (size_t)n - 1;
+  }
+  CHECK_EQ(data, 1000); /* a window, and not a byte more */
+  CHECK_EQ(n, 1);
+  CHECK_EQ(f[0], WM__F_EOF);
+  CHECK(stub_peer_gone(port));
+  stub_close(port);
+}
+
+/* A port that closes without a terminal frame means the far instance
+ * died: the reader gets WM_EDIED after the data that did arrive. */
+static void port_lost_under_reader(void) {
+  mk(&g_r, &g_w, 1000);
+  int port = far_end(g_w);
+  stub_post(port, WM__F_DATA, "abc", 3);
+  stub_close(port);
+  stub_run();
+  char b[8];
+  CHECK_EQ(read_soon(g_r, b, sizeof b), 3);
+  CHECK_EQ(read_soon(g_r, b, sizeof b), WM_EDIED);
+  CHECK_EQ(wm_close(g_r), 0);
+}
+
+static void port_lost_under_writer(void) {
+  mk(&g_r, &g_w, 1000);
+  int port = far_end(g_r);
+  stub_close(port);
+  stub_run();
+  static const uint8_t big[1001];
+  CHECK_EQ(write_soon(g_w, big, sizeof big), WM_EPIPE);
+  CHECK_EQ(wm_close(g_w), 0);
+}
+
+static void frame_on_unknown_port(void) {
+  uint32_t r0 = refused();
+  uint8_t eof = WM__F_EOF;
+  wm__on_port(4000, &eof, 1);
+  wm__on_port(-1, &eof, 1);
+  CHECK_EQ(refused(), r0 + 2);
+}
+
+/* ---- out of memory ---- */
+
+static void export_nomem_with(void (*arm)(long)) {
+  for (long k = 0;; k++) {
+    wm_pipe r, w;
+    mk(&r, &w, 100);
+    CHECK_EQ(wm_write(w, "abc", 3, 0), 0);
+    wm__desc d;
+    int port;
+    arm(k);
+    int rc = wm__end_export(r, &d, &port);
+    int hit = failalloc_disarm();
+    if (!hit) {
+      CHECK_EQ(rc, 0);
+      CHECK_EQ(wm__end_import(&d, port, &r), 0);
+      free((void *)d.data);
+      CHECK_EQ(wm_close(w), 0);
+      stub_run();
+      CHECK_EQ(wm_close(r), 0);
+      stub_run();
+      break;
+    }
+    if (rc) {
+      /* Refused: the caller still owns r and can close it. */
+      CHECK_EQ(rc, WM_ENOMEM);
+      CHECK_EQ(port, -1);
+      CHECK_EQ(wm_close(r), 0);
+    } else {
+      CHECK_EQ(wm__end_import(&d, port, &r), 0);
+      free((void *)d.data);
+      CHECK_EQ(wm_close(r), 0);
+    }
+    CHECK_EQ(wm_close(w), 0);
+    stub_run();
+    check_clean();
+  }
+}
+
+static void export_nomem(void) {
+  export_nomem_with(failalloc_arm);
+  export_nomem_with(failalloc_arm_one);
+}
+
+/* import_nomem_at fails each allocation of wm__end_import in turn: on
+ * WM_ENOMEM the port must be closed, as rt.h promises. With high, the port
+ * id is above every id bound so far, so that bind() has to allocate too. */
+static void import_nomem_at(int high, void (*arm)(long)) {
+  static const uint8_t data[3] = {1, 2, 3};
+  int hold[200];
+  for (long k = 0;; k++) {
+    for (int i = 0; high && i < 100; i++)
+      hold[2 * i] = stub_channel(&hold[2 * i + 1]);
+    int other, port = stub_channel(&other);
+    stub_give(port);
+    wm__desc d = {WM__D_PRESENT | WM__D_PORT, 0, 0, 100, 0, 3, data};
+    wm_pipe r;
+    arm(k);
+    int rc = wm__end_import(&d, port, &r);
+    int hit = failalloc_disarm();
+    if (rc) {
+      CHECK_EQ(rc, WM_ENOMEM);
+      CHECK_EQ(r.id, 0);
+      CHECK(stub_peer_gone(other));
+    } else {
+      char b[3];
+      CHECK_EQ(wm_read(r, b, 3, 0), 3);
+      CHECK_EQ(wm_close(r), 0);
+      stub_post(other, WM__F_EOF, NULL, 0);
+      stub_run();
+    }
+    stub_close(other);
+    for (int i = 0; high && i < 200; i++) stub_close(hold[i]);
+    check_clean();
+    if (!hit) break;
+  }
+}
+
+static void import_nomem(void) {
+  import_nomem_at(0, failalloc_arm);
+  import_nomem_at(0, failalloc_arm_one);
+}
+
+/* When binding the port fails (by_port cannot grow), wm__end_import must
+ * still close the port, or the far end would wait forever. */
+static void import_nomem_closes_port(void) {
+  import_nomem_at(1, failalloc_arm);
+}
+
+/* When wm__end_export cannot bind the staying end's new port, it fails both
+ * ends: the reader it was asked to move must not wait forever for bytes no
+ * one can send. Needs a fresh process (bind must allocate), so it runs
+ * alone (T_SOLO). */
+static void export_nomem_strands_reader(void) {
+  wm_pipe r, w;
+  mk(&r, &w, 100);
+  CHECK_EQ(wm_write(w, "abc", 3, 0), 0);
+  wm__desc d;
+  int port;
+  failalloc_arm(1); /* the data copy succeeds; bind() fails */
+  CHECK_EQ(wm__end_export(r, &d, &port), WM_ENOMEM);
+  CHECK(failalloc_disarm());
+  CHECK_EQ(wm_write(w, "d", 1, 0), WM_EPIPE); /* the writer was failed */
+  char b[8];
+  CHECK_EQ(wm_read(r, b, sizeof b, 0), 3);
+  ssize_t n = wm_read(r, b, sizeof b, 0);
+  CHECK(n != WM_ETIMEDOUT); /* EOF or an error, never "wait more" */
+  CHECK_EQ(wm_close(r), 0);
+  CHECK_EQ(wm_close(w), 0);
+}
+
+int main(int argc, char **argv) {
+  static const test_case t[] = {
+      TEST(make_bad_args, 0),
+      TEST(write_read_eof, 0),
+      TEST(wrong_ends_and_args, 0),
+      TEST(close_error_after_data, 0),
+      TEST(reader_gone, 0),
+      TEST(window_limits_write, 0),
+      TEST(stale_handle_refused, 0),
+      TEST(local_stream, T_FIBER),
+      TEST(blocked_writer_sees_reader_close, T_FIBER),
+      TEST(blocked_reader_sees_error, T_FIBER),
+      TEST(blocked_reader_gets_data, T_FIBER),
+      TEST(close_under_blocked_reader, T_FIBER),
+      TEST(read_deadline, T_FIBER),
+      TEST(ported_stream_writer_moved, T_FIBER),
+      TEST(ported_stream_reader_moved, T_FIBER),
+      TEST(ported_close_error, 0),
+      TEST(ported_reader_gone, 0),
+      TEST(export_after_writer_closed, 0),
+      TEST(export_after_reader_closed, 0),
+      TEST(export_bad_handle, 0),
+      TEST(remote_reader_flow_control, T_FIBER),
+      TEST(remote_writer_credits, 0),
+      TEST(data_beyond_window, 0),
+      TEST(malformed_frames_fail_pipe, 0),
+      TEST(credit_beyond_in_flight, 0),
+      TEST(port_lost_under_reader, 0),
+      TEST(port_lost_under_writer, 0),
+      TEST(frame_on_unknown_port, 0),
+      TEST(export_nomem, T_FAILALLOC),
+      TEST(import_nomem, T_FAILALLOC),
+      TEST(import_nomem_closes_port, T_FAILALLOC),
+      TEST(export_nomem_strands_reader, T_FAILALLOC | T_SOLO),
+  };
+  return test_main(argc, argv, t, sizeof t / sizeof t[0]);
+}
