@@ -1,4 +1,32 @@
-// index.js: the package's entry for Node.
-export { createMesh, Mesh, Call } from './mesh.js';
+// index.js: the package's entry for Node. It gives the shared mesh code the
+// Node platform (env/node.js); js/browser.js does the same for browsers.
+import { existsSync } from 'node:fs';
+
+import * as env from './env/node.js';
+import { createMesh as create } from './mesh.js';
+
+export { Mesh, Call } from './mesh.js';
 export { WmError, codes, strerror } from './errors.js';
 export { collect } from './pipe.js';
+
+/**
+ * defaultModule is the prebuilt demo module: dist/ in the installed
+ * package, or build/ in a checkout of the repository that has built it.
+ */
+function defaultModule() {
+  const dist = new URL('../dist/wmesh_demo.js', import.meta.url);
+  return existsSync(dist) ? dist : new URL('../build/wmesh_demo.js', import.meta.url);
+}
+
+/**
+ * createMesh starts a mesh: the module is compiled once, instantiated here
+ * and in each worker, and ready when the promise resolves. Without
+ * `module`, it runs the package's prebuilt module (the functions of
+ * demos/text/text_fns.c).
+ * @param {Partial<import('./mesh.js').MeshOptions>} [o]
+ * @returns {Promise<import('./mesh.js').Mesh>}
+ */
+export function createMesh(o = {}) {
+  const module = o.module ?? defaultModule();
+  return create({ ...o, module }, env);
+}

@@ -1,7 +1,6 @@
 // mesh.js: the main thread's side of a mesh. It compiles the module once,
 // starts the workers, instantiates the module here too (the main instance is
 // part of the mesh and runs the coordinator), and offers calls to JS.
-import * as env from './env/node.js';
 import { WmError, codes } from './errors.js';
 import { Host, instantiate } from './host.js';
 import { PortWriter, collect, readableFromPort } from './pipe.js';
@@ -9,6 +8,9 @@ import { DEFAULT_WINDOW, MAX_WINDOW } from './wire.js';
 
 /**
  * @typedef {import('./pipe.js').Input} Input
+ * @typedef {typeof import('./env/node.js')} Env what a mesh needs from its
+ *   platform: js/env/node.js or js/env/browser.js, chosen by the entry point
+ *   (js/index.js or js/browser.js) so that a browser build never sees node:*
  * @typedef {object} MeshOptions
  * @property {string | URL} module path or file: URL of the module's glue (.js)
  * @property {string | URL | ArrayBuffer | Uint8Array | WebAssembly.Module} [wasm]
@@ -60,10 +62,11 @@ export class Call {
 
 /** Mesh is a running mesh: made by createMesh, ended by close. */
 export class Mesh {
-  /** @param {MeshOptions} o @internal use createMesh */
-  constructor(o) {
+  /** @param {MeshOptions} o @param {Env} env @internal use createMesh */
+  constructor(o, env) {
     this.options = o;
-    /** @type {ReturnType<typeof env.spawn>[]} index 1..n */
+    this.env = env;
+    /** @type {ReturnType<Env['spawn']>[]} index 1..n */
     this.workers = [];
     /** @type {Map<number, {resolve: (rc: number) => void, reject: (e: Error) => void, name: string}>} */
     this.pending = new Map();
@@ -85,6 +88,7 @@ export class Mesh {
 
   /** @param {MeshOptions} o @internal */
   async start(o) {
+    const env = this.env;
     const glue = o.module;
     const wasmSrc = o.wasm ?? String(glue).replace(/\.js$/, '.wasm');
     const wasm = await env.compile(wasmSrc);
@@ -284,10 +288,11 @@ export class Mesh {
  * createMesh starts a mesh: the module is compiled once, instantiated here
  * and in each worker, and ready when the promise resolves.
  * @param {MeshOptions} o
+ * @param {Env} env
  * @returns {Promise<Mesh>}
  */
-export async function createMesh(o) {
+export async function createMesh(o, env) {
   if (!o || !o.module) throw new TypeError('wmesh: createMesh needs { module }');
-  const mesh = new Mesh(o);
+  const mesh = new Mesh(o, env);
   return mesh.start(o);
 }

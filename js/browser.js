@@ -1,0 +1,31 @@
+// browser.js: the package's entry for browsers and bundlers. It gives the
+// shared mesh code the browser platform (env/browser.js), so that nothing
+// here imports a node:* module.
+import * as env from './env/browser.js';
+import { createMesh as create } from './mesh.js';
+
+export { Mesh, Call } from './mesh.js';
+export { WmError, codes, strerror } from './errors.js';
+export { collect } from './pipe.js';
+
+/**
+ * createMesh starts a mesh: the module is compiled once, instantiated on
+ * this thread and in each worker, and ready when the promise resolves.
+ * Without `module`, it runs the package's prebuilt module (the functions of
+ * demos/text/text_fns.c). Relative URLs are resolved against the page.
+ * @param {Partial<import('./mesh.js').MeshOptions>} [o]
+ * @returns {Promise<import('./mesh.js').Mesh>}
+ */
+export function createMesh(o = {}) {
+  if (o.module) return create({ ...o, module: o.module }, env);
+  // Both URLs written out, so that bundlers emit the files as assets (and
+  // may rename them: the .wasm is not derived from the glue's name).
+  return create(
+    {
+      ...o,
+      module: new URL('../dist/wmesh_demo.js', import.meta.url),
+      wasm: o.wasm ?? new URL('../dist/wmesh_demo.wasm', import.meta.url),
+    },
+    env,
+  );
+}

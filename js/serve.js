@@ -1,0 +1,49 @@
+// serve.js: the worker side of the worker protocol, shared by the Node
+// worker (js/worker.js) and the browser worker (js/worker-browser.js). It
+// instantiates the module the main thread compiled (posted to it, never
+// fetched or compiled here), then relays control frames between the main
+// instance and its own core.
+import { Host, instantiate } from './host.js';
+
+/**
+ * serve runs one worker instance.
+ * @param {object} o
+ * @param {number} o.self this worker's instance number
+ * @param {string} o.glue URL of the module's glue
+ * @param {(glue: string) => (opts: object) => Promise<any>} o.loadFactory
+ * @param {(m: any, transfer: Transferable[]) => void} o.post to the main thread
+ * @param {(f: (m: any) => void) => void} o.listen for the main thread's messages
+ */
+export function serve({ self, glue, loadFactory, post, listen }) {
+  const host = new Host({
+    self,
+    postCtrl: (dest, frame, ports, early) => {
+      // A worker talks to the main instance only; dest is always 0.
+      if (dest === 0) post({ t: 'f', f: frame, p: ports, e: early }, [frame, ...ports, ...early.flat()]);
+    },
+  });
+
+  /** @type {any[]} frames that arrived before the module was ready */
+  let early = [];
+
+  listen((m) => {
+    if (!m || typeof m !== 'object') return;
+    if (m.t === 'init') {
+      instantiate(loadFactory(glue), m.wasm, host).then(
+        (M) => {
+          M._wm__init(self, 0, 1, 0);
+          post({ t: 'ready' }, []);
+          const q = early;
+          early = [];
+          q.forEach((e) => host.deliverCtrl(0, e.f, e.p, e.e));
+        },
+        (e) => post({ t: 'fatal', error: String(e && e.stack ? e.stack : e) }, []),
+      );
+    } else if (m.t === 'f') {
+      if (!host.M) early.push(m);
+      else host.deliverCtrl(0, m.f, m.p, m.e);
+    } else if (m.t === 'stats') {
+      post({ t: 'stats', id: m.id, s: host.stats() }, []);
+    }
+  });
+}

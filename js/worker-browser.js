@@ -1,0 +1,24 @@
+// worker-browser.js: the entry of every browser worker (a module Web
+// Worker started by env/browser.js); the protocol itself is in serve.js.
+// A Web Worker has no workerData: its init data is the first message.
+import { loadFactory } from './env/browser.js';
+import { serve } from './serve.js';
+
+const scope = /** @type {DedicatedWorkerGlobalScope} */ (/** @type {unknown} */ (globalThis));
+
+/** @param {MessageEvent} e */
+function boot(e) {
+  const m = e.data;
+  if (!m || m.t !== 'boot') return;
+  scope.removeEventListener('message', boot);
+  serve({
+    self: m.data.self,
+    glue: m.data.glue,
+    loadFactory,
+    post: (msg, t) => scope.postMessage(msg, t),
+    // Added while the boot message is being handled, so no later message
+    // can slip past it.
+    listen: (f) => scope.addEventListener('message', (ev) => f(ev.data)),
+  });
+}
+scope.addEventListener('message', boot);
