@@ -6,10 +6,11 @@ cd "$(dirname "$0")/.."
 
 # Debian packages: Emscripten (3.1.6) for the wasm build, a native toolchain
 # with sanitizers and libFuzzer for the portable core, wasi-libc for the
-# wasm32-wasi build of the core.
+# wasm32-wasi build of the core, and Chromium for the browser tests (driven
+# by playwright-core, which cannot download a browser here).
 APT_PACKAGES=(
   emscripten cmake make gcc clang lld libclang-rt-14-dev
-  wasi-libc libclang-rt-14-dev-wasm32
+  wasi-libc libclang-rt-14-dev-wasm32 chromium
 )
 
 missing=()

@@ -1,0 +1,204 @@
+// cases.js: the browser test cases, run in the page against the test module
+// (build/wmesh_test.js, functions in tests/c/test_fns.c) through the
+// browser entry of the package. browser.test.mjs runs them one by one with
+// run(name); index.html runs them all when opened by hand.
+import { WmError, codes, createMesh } from '../../js/browser.js';
+
+const MODULE = new URL('../../build/wmesh_test.js', import.meta.url);
+
+/** @type {import('../../js/mesh.js').Mesh | null} */
+let mesh = null;
+
+/**
+ * check throws unless ok.
+ * @param {unknown} ok
+ * @param {string} what
+ */
+function check(ok, what) {
+  if (!ok) throw new Error(`check failed: ${what}`);
+}
+
+/**
+ * rejects awaits p and returns its error; it throws if p fulfils.
+ * @param {Promise<unknown>} p
+ * @returns {Promise<any>}
+ */
+async function rejects(p) {
+  try {
+    await p;
+  } catch (e) {
+    return e;
+  }
+  throw new Error('check failed: expected a rejection');
+}
+
+/** pattern makes n deterministic pseudo-random bytes (xorshift32). */
+function pattern(n, seed = 1) {
+  const out = new Uint8Array(n);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+/** @param {Uint8Array} b */
+async function sha256(b) {
+  const d = new Uint8Array(await crypto.subtle.digest('SHA-256', b));
+  return Array.from(d, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+const LIVE = ['fibersBusy', 'pipes', 'calls', 'running', 'ports', 'queued', 'jsPorts', 'pendingJs'];
+
+/** @returns {import('../../js/mesh.js').Mesh} */
+function m() {
+  if (!mesh) throw new Error('no mesh: run "start" first');
+  return mesh;
+}
+
+/** The cases, in the order they run. @type {Record<string, () => Promise<unknown>>} */
+export const cases = {
+  async start() {
+    mesh = await createMesh({ module: MODULE, workers: 2 });
+    check(mesh.size === 2, 'two workers');
+  },
+
+  async go() {
+    check((await m().go('t_upper', 'hello, browser').text()) === 'HELLO, BROWSER', 't_upper');
+    check((await m().go('t_noop', undefined, { output: false }).result) === 0, 't_noop result');
+  },
+
+  async 'chain of 8'() {
+    const eight = ['t_cat', 't_cat', 't_cat', 't_upper', 't_cat', 't_cat', 't_cat', 't_cat'];
+    const text = 'the quick brown fox '.repeat(5000);
+    check((await m().chain(eight, text).text()) === text.toUpperCase(), 'chain of 8 from JS');
+    const x = 'x'.repeat(300000);
+    check((await m().go('t_chain8', x).text()) === x, 'chain of 8 started in a worker');
+  },
+
+  async 'nested 3 deep'() {
+    check((await m().go('t_nest', new Uint8Array([3])).text()) === '3;2;1;0;', 'nested from a worker');
+    // The page's own thread runs C in fibers and calls workers from them.
+    check((await m().go('t_nest', new Uint8Array([2]), { where: 'main' }).text()) === '2;1;0;', 'nested from main');
+    check((await m().go('t_local', undefined, { where: 'main' }).text()) === 'ok', 't_local on main');
+    check((await m().go('t_local').text()) === 'ok', 't_local on a worker');
+  },
+
+  async '1000 concurrent calls'() {
+    const calls = [];
+    for (let i = 0; i < 1000; i++) calls.push(m().go('t_upper', `call ${i}`).text());
+    const out = await Promise.all(calls);
+    out.forEach((s, i) => check(s === `CALL ${i}`, `call ${i}`));
+  },
+
+  async misuse() {
+    check((await m().go('t_misuse').text()) === 'ok', 't_misuse on a worker');
+    check((await m().go('t_misuse', undefined, { where: 'main' }).text()) === 'ok', 't_misuse on main');
+    check((await m().go('t_remote_misuse').text()) === 'ok', 't_remote_misuse');
+  },
+
+  async '16 MiB chain by hash'() {
+    const input = pattern(16 << 20, 7);
+    const want = await sha256(input);
+    // Fed in 1 MiB chunks, as a stream, so that flow control has work.
+    let at = 0;
+    const stream = new ReadableStream({
+      pull(c) {
+        if (at >= input.length) return c.close();
+        c.enqueue(input.slice(at, at + (1 << 20)));
+        at += 1 << 20;
+      },
+    });
+    const out = await m().chain(['t_cat', 't_cat', 't_cat'], stream).bytes();
+    check(out.length === input.length, `length ${out.length}`);
+    check((await sha256(out)) === want, 'sha-256 of the output');
+  },
+
+  async 'error codes'() {
+    const c = m().go('t_fail');
+    const e = await rejects(c.result);
+    check(e instanceof WmError && e.code === -1000 && e.fn === 't_fail', `t_fail: ${e}`);
+    const reader = c.output.getReader();
+    const first = await reader.read();
+    check(new TextDecoder().decode(first.value) === 'about to fail', 'what t_fail wrote');
+    const e2 = await rejects(reader.read());
+    check(e2 instanceof WmError && e2.code === -1000, 'the output ends with the error');
+    let e3;
+    try {
+      m().go('no_such_fn');
+    } catch (err) {
+      e3 = err;
+    }
+    check(e3 instanceof WmError && e3.code === codes.WM_ENOFN, 'unknown name');
+  },
+
+  async 'a worker that dies'() {
+    // A Web Worker has no exit event: env/browser.js reports its end itself.
+    const hold = new ReadableStream({ start() {} });
+    const c = m().go('t_cat', hold, { where: 1 });
+    let s = await m().stats();
+    for (let i = 0; i < 100 && s.workers[0].running < 1; i++) s = await m().stats();
+    await m().workers[1].terminate();
+    const e = await rejects(c.result);
+    check(e instanceof WmError && e.code === codes.WM_EDIED, `result: ${e}`);
+    const e2 = await rejects(c.bytes());
+    check(e2 instanceof WmError && e2.code === codes.WM_EDIED, `output: ${e2}`);
+    // Other calls still run, on the worker that is left.
+    check((await m().go('t_upper', 'alive').text()) === 'ALIVE', 'the mesh goes on');
+    const e3 = await rejects(m().go('t_noop', undefined, { where: 1 }).result);
+    check(e3 instanceof WmError && e3.code === codes.WM_EDIED, `a call placed on the dead worker: ${e3}`);
+  },
+
+  async 'no leaks'() {
+    let last;
+    // Close handshakes cross threads, so "nothing alive" holds a few
+    // event-loop turns after the last result: bounded by turns, not time.
+    for (let i = 0; i < 200; i++) {
+      last = await m().stats();
+      if (LIVE.every((k) => last.total[k] === 0)) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const alive = LIVE.filter((k) => last?.total[k] !== 0);
+    check(alive.length === 0, `alive: ${JSON.stringify(last)}`);
+  },
+
+  async close() {
+    await m().close();
+    let e;
+    try {
+      m().go('t_noop');
+    } catch (err) {
+      e = err;
+    }
+    check(e instanceof WmError && e.code === codes.WM_ECLOSED, 'calls after close are refused');
+    mesh = null;
+  },
+};
+
+/**
+ * run runs one case by name.
+ * @param {string} name
+ */
+export async function run(name) {
+  const f = cases[name];
+  if (!f) throw new Error(`no case ${name}`);
+  await f();
+}
+
+/** runAll runs every case in order, yielding a line per case. */
+export async function* runAll() {
+  for (const name of Object.keys(cases)) {
+    try {
+      await run(name);
+      yield `ok      ${name}`;
+    } catch (e) {
+      yield `FAILED  ${name}: ${e instanceof Error ? e.stack || e.message : e}`;
+      if (name === 'start') return;
+    }
+  }
+}
