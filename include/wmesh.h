@@ -64,10 +64,11 @@ typedef struct wm_call {
 #define WM_PIPE_NONE ((wm_pipe){0})
 
 /* wm_fn is the signature of a function that can run anywhere in the mesh. It
- * owns both pipe ends for the duration of the call; the runtime closes any end
- * the function left open when it returns (the output with EOF after a 0
- * result, or with the result as an error otherwise). It returns 0 on success,
- * or an error code of its own. */
+ * owns both pipe ends for the duration of the call. When it returns, the
+ * runtime closes what it left open: the output with EOF (or with the result
+ * as the error, if the result is negative), the input, every pipe end the
+ * function made and still holds, and it cancels the calls it made and did
+ * not wait for. It returns 0 on success, or an error code of its own. */
 typedef int (*wm_fn)(wm_pipe in, wm_pipe out);
 
 /* wm_register makes fn callable from other instances under name. WM_EXPORT
@@ -141,8 +142,10 @@ enum {
 /* wm_opts are the options of one call; zero-initialise with WM_OPTS_INIT or
  * pass NULL for the defaults. */
 typedef struct wm_opts {
-  int64_t deadline; /* absolute; the call fails with WM_ETIMEDOUT if it has
-                       not started by then; -1 (the default) means never */
+  int64_t deadline; /* absolute, -1 (the default) for none: the call must
+                       finish by then. One still queued fails with
+                       WM_ETIMEDOUT; once it runs, its blocking calls return
+                       WM_ETIMEDOUT from then on, as if it were cancelled */
   int where;        /* WM_ANY, WM_HERE, or a worker number from 1 */
   uint32_t window;  /* bytes in flight on pipes made by wm_chain; 0: default */
 } wm_opts;
@@ -161,17 +164,29 @@ int wm_go(wm_pipe in, wm_pipe out, wm_fn fn, const wm_opts *o, wm_call *c);
 /* wm_chain runs fns[0..n-1] as a pipeline: in feeds the first stage, each
  * stage's output feeds the next through a pipe that joins the two workers
  * directly, and the last stage writes to out. The chain's result is the first
- * non-zero stage result, or 0. Ownership and errors are as for wm_go, and
+ * non-zero stage result, or 0; a stage that fails cancels the others. Ownership and errors are as for wm_go, and
  * WM_EINVAL for n == 0. */
 int wm_chain(wm_pipe in, wm_pipe out, const wm_fn *fns, size_t n,
              const wm_opts *o, wm_call *c);
 
 /* wm_wait waits for a call to complete and returns its result: the
  * function's own return value, or a runtime error (WM_ENOFN, WM_EBUSY,
- * WM_ETIMEDOUT for a call that never started, WM_EDIED). Once it has returned
+ * WM_ETIMEDOUT or WM_ECANCELED for a call that never started, WM_EDIED).
+ * When the function that made a call returns without waiting for it, the
+ * call is cancelled and its handle freed. Once it has returned
  * the result, the handle is freed. If the deadline passes first it returns
  * WM_ETIMEDOUT and the handle stays valid. WM_EBADF for a bad handle. */
 int wm_wait(wm_call c, int64_t deadline);
+
+/* wm_cancel cancels a call and, through it, every call it made (calls made
+ * inside a function are its children). A call still queued completes with
+ * WM_ECANCELED; a running one has every blocking call return WM_ECANCELED
+ * from then on, so that a well-behaved function returns soon; its result is
+ * whatever it returns (usually WM_ECANCELED) and its output closes with that
+ * error. Cancelling a chain cancels every stage. The handle stays valid:
+ * wm_wait it as usual. Returns 0 (also for a call that has finished), or
+ * WM_EBADF for a bad handle. A function that never blocks is not stopped. */
+int wm_cancel(wm_call c);
 
 /* ---- Introspection ------------------------------------------------------- */
 

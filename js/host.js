@@ -18,6 +18,7 @@
  * @property {(w: number) => void} _wm__on_worker_up
  * @property {(name: number) => number} _wm__js_lookup
  * @property {(...a: number[]) => number} _wm__js_call
+ * @property {(id: number, reason: number) => number} _wm__js_cancel
  * @property {(p: number) => void} _wm__js_stats
  * @property {(n: number) => number} _malloc
  * @property {(p: number) => void} _free

@@ -22,8 +22,11 @@ import { DEFAULT_WINDOW, MAX_WINDOW } from './wire.js';
  * @typedef {object} CallOptions
  * @property {number | 'main'} [where] a worker number from 1, or 'main' to
  *   run in a fiber of the main instance; default: the least-loaded worker
- * @property {number} [timeout] ms; the call fails with WM_ETIMEDOUT if it
- *   has not started by then (it waits in the queue no longer)
+ * @property {number} [timeout] ms the whole call may take: one still queued
+ *   then fails with WM_ETIMEDOUT, and a running one sees WM_ETIMEDOUT from
+ *   every blocking call, as if cancelled
+ * @property {AbortSignal} [signal] cancels the call (and every call it made):
+ *   its blocking calls return WM_ECANCELED
  * @property {number} [window] bytes in flight per pipe (512 KiB)
  * @property {boolean} [output] false: the function gets no output pipe
  */
@@ -218,10 +221,32 @@ export class Mesh {
     const h = this.host;
     const inId = inCh ? h.addPort(inCh.port2) : -1;
     const outId = outCh ? h.addPort(outCh.port2) : -1;
-    const fnsPtr = h.mod._malloc(4 * idx.length);
+    const signal = opts.signal;
+    if (signal?.aborted) {
+      inCh?.port1.close();
+      outCh?.port1.close();
+      h.close(inId);
+      h.close(outId);
+      this.pending.delete(token);
+      throw new WmError(codes.WM_ECANCELED, name);
+    }
+    // fns, then the call's id written back by wm__js_call.
+    const fnsPtr = h.mod._malloc(4 * idx.length + 4);
     idx.forEach((v, i) => (h.mod.HEAP32[(fnsPtr >> 2) + i] = v));
-    const rc = h.mod._wm__js_call(fnsPtr, idx.length, where, inId, outId, window, token, deadline);
+    const idPtr = fnsPtr + 4 * idx.length;
+    const rc = h.mod._wm__js_call(fnsPtr, idx.length, where, inId, outId, window, token, deadline, idPtr);
+    const callId = h.mod.HEAP32[idPtr >> 2] >>> 0;
     h.mod._free(fnsPtr);
+    if (!rc && signal) {
+      const onAbort = () => {
+        if (!this.closed) h.mod._wm__js_cancel(callId, codes.WM_ECANCELED);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      result.then(
+        () => signal.removeEventListener('abort', onAbort),
+        () => signal.removeEventListener('abort', onAbort),
+      );
+    }
     if (rc) {
       this.pending.delete(token);
       inCh?.port1.close();

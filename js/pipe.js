@@ -27,13 +27,15 @@ export function toBytes(c) {
 /**
  * chunks iterates an input of any supported shape.
  * @param {Input} input
+ * @param {{ stop?: () => void }} hooks gets a way to stop a stream early
  * @returns {AsyncIterable<Chunk>}
  */
-async function* chunks(input) {
+async function* chunks(input, hooks) {
   if (typeof input === 'string' || input instanceof ArrayBuffer || ArrayBuffer.isView(input)) {
     yield input;
   } else if (input && typeof (/** @type {any} */ (input).getReader) === 'function') {
     const reader = /** @type {ReadableStream<Chunk>} */ (input).getReader();
+    hooks.stop = () => reader.cancel().catch(() => {});
     try {
       for (;;) {
         const { done, value } = await reader.read();
@@ -67,6 +69,8 @@ export class PortWriter {
     this.protoError = false;
     /** @type {(() => void) | null} */
     this.wake = null;
+    /** @type {{ stop?: () => void }} */
+    this.hooks = {};
     port.onmessage = (e) => this.#onFrame(e.data);
     // The reader's instance died: nothing will read what we write.
     port.addEventListener('close', () => {
@@ -82,8 +86,11 @@ export class PortWriter {
     if (f && f.type === wire.F_CREDIT && f.value <= this.inflight) {
       this.inflight -= f.value;
     } else if (f && f.type === wire.F_RCLOSE && !this.readerGone) {
+      // The reader is gone: answer with our terminal now rather than when
+      // the input ends (it may never end), and stop reading the input.
       this.readerGone = true;
-      if (this.sentTerm) this.port.close();
+      this.close();
+      this.hooks.stop?.();
     } else {
       this.protoError = true;
       this.readerGone = true;
@@ -136,7 +143,7 @@ export class PortWriter {
   async pump(input) {
     try {
       if (input !== undefined && input !== null) {
-        for await (const c of chunks(input)) {
+        for await (const c of chunks(input, this.hooks)) {
           if (!(await this.write(toBytes(c)))) break;
         }
       }

@@ -9,13 +9,19 @@
 #include "registry.h"
 #include "rt.h"
 
+enum { K_REMOTE, K_LOCAL, K_GROUP };
+
 typedef struct callobj {
   uint32_t id;
   int done;
   int rc;
-  int token;      /* > 0: the result goes to the JS side */
-  uint32_t group; /* a chain stage: the chain's call id */
+  int token;        /* > 0: the result goes to the JS side */
+  uint32_t group;   /* a chain stage: the chain's call id */
   uint32_t pending; /* a chain: stages not yet done */
+  uint32_t parent;  /* the job that made it (structured concurrency), or 0 */
+  int kind;
+  int cancelled; /* 0, or the reason it was cancelled with */
+  int detached;  /* its maker has finished: free it when it completes */
   wm__waitq wq;
 } callobj;
 
@@ -31,9 +37,28 @@ static callobj *call_new(int token, uint32_t group) {
   }
   c->token = token;
   c->group = group;
+  c->parent = wm__current_job();
   wm__rt.stats.calls++;
   return c;
 }
+
+/* each_call runs f on every call object that matches, by id, so that f may
+ * free or complete calls as it goes. */
+static void each_call(int (*match)(const callobj *, uint32_t), uint32_t arg,
+                      void (*f)(uint32_t id, int v), int v) {
+  for (uint32_t i = 0; i < calls.cap; i++) {
+    callobj *c = calls.objs[i];
+    if (c && match(c, arg)) f(c->id, v);
+  }
+}
+
+static int child_of(const callobj *c, uint32_t owner) {
+  return c->parent == owner && !c->group;
+}
+
+static int stage_of(const callobj *c, uint32_t g) { return c->group == g; }
+
+static void cancel_id(uint32_t id, int reason) { wm__cancel(id, reason); }
 
 static void call_free(callobj *c) {
   wm__h_del(&calls, c->id);
@@ -55,7 +80,12 @@ void wm__call_complete(uint32_t id, int rc) {
     callobj *g = wm__h_get(&calls, c->group);
     call_free(c);
     if (!g) return;
-    if (rc && !g->rc) g->rc = rc;
+    if (rc && !g->rc) {
+      /* A failing stage fails the chain: the other stages are cancelled,
+       * and their pipes close with the error. */
+      g->rc = rc;
+      each_call(stage_of, g->id, cancel_id, WM_ECANCELED);
+    }
     if (--g->pending == 0) {
       int grc = g->rc;
       g->rc = 0;
@@ -65,9 +95,54 @@ void wm__call_complete(uint32_t id, int rc) {
     int token = c->token;
     call_free(c);
     wm__host_done(token, rc);
+  } else if (c->detached) {
+    call_free(c);
   } else {
     wm__wake_all(&c->wq);
   }
+}
+
+int wm__cancel(uint32_t id, int reason) {
+  callobj *c = wm__h_get(&calls, id);
+  if (!c) return WM_EBADF;
+  if (c->done || c->cancelled) return 0;
+  c->cancelled = reason;
+  if (c->kind == K_GROUP) {
+    each_call(stage_of, c->id, cancel_id, reason);
+  } else if (c->kind == K_LOCAL) {
+    wm__cancel_job(-1, c->id, reason);
+  } else if (wm__rt.self == 0) {
+    wm__coord_cancel(0, c->id, reason);
+  } else {
+    uint8_t buf[12];
+    size_t n = wm__enc_cancel(buf, c->id, reason);
+    wm__host_ctrl_send(0, buf, n, NULL, 0);
+  }
+  return 0;
+}
+
+int wm_cancel(wm_call call) {
+  callobj *c = wm__h_get(&calls, call.id);
+  if (!c || c->group || c->token) return WM_EBADF;
+  return wm__cancel(call.id, WM_ECANCELED);
+}
+
+void wm__cancel_children(uint32_t owner, int reason) {
+  if (owner) each_call(child_of, owner, cancel_id, reason);
+}
+
+/* release_child lets go of a call whose maker has finished: one already
+ * done is freed, one still running is cancelled and freed when it ends. */
+static void release_child(uint32_t id, int v) {
+  (void)v;
+  callobj *c = wm__h_get(&calls, id);
+  if (!c) return;
+  if (c->done) {
+    call_free(c);
+    return;
+  }
+  c->detached = 1;
+  wm__cancel(id, WM_ECANCELED);
 }
 
 /* check_opts refuses options no call could honour. */
@@ -99,8 +174,9 @@ static int start_job(wm__job *job) {
 }
 
 /* run_here starts fn in a fiber of this instance, keeping the handles. */
-static int run_here(wm_pipe in, wm_pipe out, wm_fn fn, callobj *c) {
-  wm__job job = {fn, in, out, c->id, -1, 0};
+static int run_here(wm_pipe in, wm_pipe out, wm_fn fn, const wm_opts *o,
+                    callobj *c) {
+  wm__job job = {fn, in, out, c->id, -1, 0, o ? o->deadline : -1};
   return start_job(&job);
 }
 
@@ -159,7 +235,8 @@ int wm__go(wm_pipe in, wm_pipe out, wm_fn fn, const wm_opts *o, int token,
   if (!c) return WM_ENOMEM;
   *id = c->id;
   if (where == WM_HERE || (wm__rt.self == 0 && wm__rt.nworkers == 0)) {
-    if ((rc = run_here(in, out, fn, c))) {
+    c->kind = K_LOCAL;
+    if ((rc = run_here(in, out, fn, o, c))) {
       call_free(c);
       return rc;
     }
@@ -202,6 +279,7 @@ int wm__chain(wm_pipe in, wm_pipe out, const wm_fn *fns, size_t n,
   /* One more than the stages, so that stages refused at once cannot finish
    * the chain while it is still being placed. */
   g->pending = (uint32_t)n + 1;
+  g->kind = K_GROUP;
   *id = g->id;
   for (size_t i = 0; i < n; i++) {
     wm_pipe sin = i == 0 ? in : ps[2 * (i - 1)];
@@ -275,7 +353,7 @@ void wm__exec(const uint8_t *p, size_t n, const int *ports, int nports) {
   } else if ((rc = wm__end_import(&m.out, pout, &out))) {
     if (in.id) wm_close(in);
   } else {
-    wm__job job = {fn, in, out, m.id, 0, 0};
+    wm__job job = {fn, in, out, m.id, 0, 0, m.deadline};
     if (!(rc = start_job(&job))) return;
     if (in.id) wm_close(in);
     if (out.id) wm_close_error(out, rc);
@@ -287,6 +365,9 @@ void wm__finish(const wm__job *job, int rc) {
   wm__rt.stats.running--;
   wm__end_close_owned(job->in, job->owner, 0);
   wm__end_close_owned(job->out, job->owner, rc);
+  /* Pipes and calls the job made and left behind end with it. */
+  wm__end_close_job(job->owner);
+  each_call(child_of, job->owner, release_child, 0);
   if (job->reply_to < 0)
     wm__call_complete(job->reply_id, rc);
   else

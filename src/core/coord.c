@@ -245,6 +245,32 @@ void wm__coord_worker_exit(int w) {
   drop(from_worker, w, WM_EDIED);
 }
 
+static uint32_t cancel_from, cancel_id;
+
+static int is_cancelled(const qent *q, int64_t unused) {
+  (void)unused;
+  return q->from == (int)cancel_from && q->m.id == cancel_id;
+}
+
+void wm__coord_cancel(int from, uint32_t id, int reason) {
+  /* Still queued: it never starts. */
+  cancel_from = (uint32_t)from;
+  cancel_id = id;
+  int before = qlen;
+  drop(is_cancelled, 0, reason);
+  if (qlen != before) return;
+  /* Placed: tell its worker. */
+  for (uint32_t i = 0; i < slots.cap; i++) {
+    slot *s = slots.objs[i];
+    if (s && s->caller == from && s->caller_call == id) {
+      uint8_t buf[12];
+      size_t n = wm__enc_cancel(buf, s->id, reason);
+      wm__host_ctrl_send(s->worker, buf, n, NULL, 0);
+      return;
+    }
+  }
+}
+
 void wm__coord_worker_up(int w) {
   if (w < 1 || w > wm__rt.nworkers) return;
   workers[w].alive = 1;

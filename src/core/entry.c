@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "entry.h"
 #include "host.h"
 #include "registry.h"
 #include "rt.h"
@@ -74,6 +75,14 @@ WM__ENTRY void wm__on_ctrl(int from, const uint8_t *p, size_t n,
     }
   } else if (type == WM__F_CALL && from == 0) {
     wm__exec(p, n, ports, nports);
+  } else if (type == WM__F_CANCEL && !nports &&
+             !wm__dec_cancel(p, n, &id, &rc)) {
+    if (wm__rt.self == 0)
+      wm__coord_cancel(from, id, rc);
+    else if (from == 0)
+      wm__cancel_job(0, id, rc);
+    else
+      wm__refuse(ports, 0);
   } else if (type == WM__F_DONE && !nports && !wm__dec_done(p, n, &id, &rc)) {
     if (wm__rt.self == 0)
       wm__coord_done(from, id, rc);
@@ -128,11 +137,12 @@ static int js_ends(int in_port, int out_port, uint32_t window, wm_pipe *in,
 
 /* wm__js_call starts a call for the JS side: n functions (1: a plain call)
  * by table index in fns, reading from in_port and writing to out_port (or
- * -1). The result goes to wm__host_done(token). Returns 0 or an error, in
- * which case the ports are closed. Runs no fiber, so its result is safe. */
+ * -1). The result goes to wm__host_done(token); the call's id, for
+ * wm__js_cancel, to *id_out. Returns 0 or an error, in which case the ports
+ * are closed. Runs no fiber, so its result is safe. */
 WM__ENTRY int wm__js_call(const uint32_t *fns, int n, int where, int in_port,
                           int out_port, uint32_t window, int token,
-                          double deadline) {
+                          double deadline, uint32_t *id_out) {
   if (n < 1 || token <= 0 || !window || window > WM__MAX_WINDOW) {
     if (in_port >= 0) wm__host_port_close(in_port);
     if (out_port >= 0) wm__host_port_close(out_port);
@@ -155,9 +165,10 @@ WM__ENTRY int wm__js_call(const uint32_t *fns, int n, int where, int in_port,
    * deadline. */
   int64_t dl = deadline >= 0 && deadline < 9.2e18 ? (int64_t)deadline : -1;
   wm_opts o = {dl, where, window};
-  uint32_t id;
+  uint32_t id = 0;
   rc = n == 1 ? wm__go(in, out, list[0], &o, token, 0, &id)
               : wm__chain(in, out, list, (size_t)n, &o, token, &id);
+  if (id_out) *id_out = id;
   free(list);
   if (rc) {
     if (in.id) wm_close(in);
@@ -167,3 +178,9 @@ WM__ENTRY int wm__js_call(const uint32_t *fns, int n, int where, int in_port,
 }
 
 WM__ENTRY void wm__js_stats(wm_stats *s) { wm_get_stats(s); }
+
+/* wm__js_cancel cancels a JS-made call (reason < 0); one that has finished
+ * is left alone. Runs no fiber. */
+WM__ENTRY int wm__js_cancel(uint32_t id, int reason) {
+  return reason < 0 ? wm__cancel(id, reason) : WM_EINVAL;
+}

@@ -109,6 +109,8 @@ int wm__pipe_new(wm_pipe *r, wm_pipe *w, uint32_t window) {
   }
   re->peer = we;
   we->peer = re;
+  /* Ends belong to the job that made them, and close when it ends. */
+  re->owner = we->owner = wm__current_job();
   return 0;
 }
 
@@ -284,6 +286,14 @@ void wm__end_close_owned(wm_pipe p, uint32_t owner, int err) {
     wm_close_error(p, err);
   else
     wm_close(p);
+}
+
+void wm__end_close_job(uint32_t owner) {
+  if (!owner) return;
+  for (uint32_t i = 0; i < ends.cap; i++) {
+    wm__end *e = ends.objs[i];
+    if (e && e->owner == owner) wm_close((wm_pipe){e->id});
+  }
 }
 
 int wm__end_check(wm_pipe p, int want_writer) {

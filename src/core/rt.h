@@ -30,6 +30,7 @@ typedef struct wm__job {
   uint32_t reply_id; /* the id the result is reported under */
   int reply_to;      /* instance to send DONE to, or -1: local call reply_id */
   uint32_t owner;    /* marks the job's ends, so that only those are closed */
+  int64_t deadline;  /* the whole call's deadline, or -1 */
 } wm__job;
 
 struct wm__fiber {
@@ -47,6 +48,9 @@ struct wm__fiber {
   wm__fiber *tnext, *tprev;
   int in_timers;
   int runnable;
+  /* Cancellation: 0, or the error every blocking call now returns. */
+  int cancelled;
+  wm__fiber *bnext, *bprev; /* the list of busy fibers */
 };
 
 typedef struct wm__instance {
@@ -77,6 +81,14 @@ int wm__in_fiber(void);
 /* wm__expire wakes fibers whose deadline has passed. */
 void wm__expire(void);
 
+/* wm__cancel_job cancels the running job that reports to (reply_to,
+ * reply_id): its blocking calls return reason from now on, and the calls it
+ * made are cancelled too. Returns 0, or WM_EBADF if no such job runs. */
+int wm__cancel_job(int reply_to, uint32_t reply_id, int reason);
+
+/* wm__current_job returns the owner id of the job running now, or 0. */
+uint32_t wm__current_job(void);
+
 /* ---- Pipes (pipe.c) ---- */
 
 typedef struct wm__end wm__end;
@@ -96,6 +108,9 @@ void wm__end_own(wm_pipe p, uint32_t owner);
  * open and still that job's (its id may have been reused since the job
  * closed it), with EOF, or with err if it is a writing end and err < 0. */
 void wm__end_close_owned(wm_pipe p, uint32_t owner, int err);
+
+/* wm__end_close_job closes every end job owner still holds. */
+void wm__end_close_job(uint32_t owner);
 
 /* wm__end_import makes an end from a descriptor that arrived with port (or
  * -1) and returns its handle, or WM_PIPE_NONE for an absent descriptor. On
@@ -136,6 +151,12 @@ void wm__exec(const uint8_t *p, size_t n, const int *ports, int nports);
 /* wm__finish reports a finished job's result. */
 void wm__finish(const wm__job *job, int rc);
 
+/* wm__cancel_children cancels every unfinished call made by job owner. */
+void wm__cancel_children(uint32_t owner, int reason);
+
+/* wm__cancel is wm_cancel by call id, with a reason. */
+int wm__cancel(uint32_t id, int reason);
+
 /* ---- Coordinator (coord.c, main instance only) ---- */
 
 /* wm__coord_init sets up nworkers workers that run at most cap calls each,
@@ -152,6 +173,9 @@ void wm__coord_done(int from, uint32_t g, int32_t rc);
 
 /* wm__coord_worker_exit fails every call of a worker that died. */
 void wm__coord_worker_exit(int worker);
+
+/* wm__coord_cancel cancels call id made by instance from, wherever it is. */
+void wm__coord_cancel(int from, uint32_t id, int reason);
 
 /* wm__coord_worker_up puts a (replacement) worker in service. */
 void wm__coord_worker_up(int worker);

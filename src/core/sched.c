@@ -17,6 +17,7 @@ static wm__fiber *run_head, *run_tail;
 static wm__fiber *pool;
 static int pool_len;
 static wm__fiber *timers;
+static wm__fiber *busy; /* fibers running a job, for cancellation */
 static int running;
 static int kicked;
 
@@ -57,11 +58,25 @@ static void unwait(wm__fiber *f) {
   }
 }
 
+/* job_expired records that the job's own deadline has passed: from now on
+ * it is cancelled, with WM_ETIMEDOUT as the reason. */
+static int job_expired(wm__fiber *f) {
+  f->cancelled = WM_ETIMEDOUT;
+  wm__cancel_children(f->job.owner, WM_ETIMEDOUT);
+  return WM_ETIMEDOUT;
+}
+
 int wm__wait(wm__waitq *q, int64_t deadline) {
+  if (current && current->cancelled) return current->cancelled;
   if (deadline == 0) return WM_ETIMEDOUT;
   if (!current) return WM_ENOTFIBER;
   wm__fiber *f = current;
-  if (deadline > 0 && deadline <= wm_now()) return WM_ETIMEDOUT;
+  /* The call's own deadline bounds every wait inside it. */
+  int64_t jd = f->job.deadline;
+  int job_bound = jd >= 0 && (deadline < 0 || jd <= deadline);
+  if (job_bound) deadline = jd > 0 ? jd : 1;
+  if (deadline > 0 && deadline <= wm_now())
+    return job_bound ? job_expired(f) : WM_ETIMEDOUT;
   f->wq = q;
   f->wprev = NULL;
   f->wnext = q->head;
@@ -76,7 +91,27 @@ int wm__wait(wm__waitq *q, int64_t deadline) {
     timers = f;
   }
   wm__ctx_yield(f->ctx);
+  if (f->wake_rc == WM_ETIMEDOUT && job_bound && !f->cancelled)
+    return job_expired(f);
   return f->wake_rc;
+}
+
+uint32_t wm__current_job(void) { return current ? current->job.owner : 0; }
+
+int wm__cancel_job(int reply_to, uint32_t reply_id, int reason) {
+  for (wm__fiber *f = busy; f; f = f->bnext) {
+    if (f->job.reply_to != reply_to || f->job.reply_id != reply_id) continue;
+    if (!f->cancelled) {
+      f->cancelled = reason;
+      if (f->wq) {
+        unwait(f);
+        make_runnable(f, reason);
+      }
+      wm__cancel_children(f->job.owner, reason);
+    }
+    return 0;
+  }
+  return WM_EBADF;
 }
 
 void wm__wake_all(wm__waitq *q) {
@@ -107,6 +142,12 @@ static void fiber_main(void *arg) {
     int rc = job.fn(job.in, job.out);
     f->busy = 0;
     wm__rt.stats.fibers_busy--;
+    if (f->bprev)
+      f->bprev->bnext = f->bnext;
+    else
+      busy = f->bnext;
+    if (f->bnext) f->bnext->bprev = f->bprev;
+    f->cancelled = 0;
     wm__finish(&job, rc);
     if (pool_len < POOL_MAX) {
       f->rnext = pool;
@@ -136,6 +177,11 @@ int wm__spawn(const wm__job *job) {
   }
   f->job = *job;
   f->busy = 1;
+  f->cancelled = 0;
+  f->bprev = NULL;
+  f->bnext = busy;
+  if (busy) busy->bprev = f;
+  busy = f;
   wm__rt.stats.fibers_busy++;
   make_runnable(f, 0);
   return 0;

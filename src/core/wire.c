@@ -58,12 +58,33 @@ int wm__enc_call(const wm__callmsg *m, uint8_t **out, size_t *len) {
   return 0;
 }
 
-size_t wm__enc_done(uint8_t *buf, uint32_t id, int32_t rc) {
-  buf[0] = WM__F_DONE;
+static size_t enc_idrc(uint8_t *buf, uint8_t type, uint32_t id, int32_t v) {
+  buf[0] = type;
   buf[1] = buf[2] = buf[3] = 0;
   put32(buf + 4, id);
-  put32(buf + 8, (uint32_t)rc);
+  put32(buf + 8, (uint32_t)v);
   return 12;
+}
+
+static int dec_idrc(const uint8_t *p, size_t n, uint8_t type, uint32_t *id,
+                    int32_t *v) {
+  if (n != 12 || p[0] != type || p[1] || p[2] || p[3]) return WM_EPROTO;
+  *id = get32(p + 4);
+  *v = (int32_t)get32(p + 8);
+  return 0;
+}
+
+size_t wm__enc_done(uint8_t *buf, uint32_t id, int32_t rc) {
+  return enc_idrc(buf, WM__F_DONE, id, rc);
+}
+
+size_t wm__enc_cancel(uint8_t *buf, uint32_t id, int32_t reason) {
+  return enc_idrc(buf, WM__F_CANCEL, id, reason);
+}
+
+int wm__dec_cancel(const uint8_t *p, size_t n, uint32_t *id, int32_t *reason) {
+  if (dec_idrc(p, n, WM__F_CANCEL, id, reason)) return WM_EPROTO;
+  return *reason < 0 ? 0 : WM_EPROTO;
 }
 
 int wm__dec_type(const uint8_t *p, size_t n) { return n ? p[0] : 0; }
@@ -135,10 +156,7 @@ int wm__dec_call(const uint8_t *p, size_t n, unsigned nports, wm__callmsg *m) {
 }
 
 int wm__dec_done(const uint8_t *p, size_t n, uint32_t *id, int32_t *rc) {
-  if (n != 12 || p[0] != WM__F_DONE || p[1] || p[2] || p[3]) return WM_EPROTO;
-  *id = get32(p + 4);
-  *rc = (int32_t)get32(p + 8);
-  return 0;
+  return dec_idrc(p, n, WM__F_DONE, id, rc);
 }
 
 int wm__dec_pipe(const uint8_t *p, size_t n, wm__pipemsg *m) {

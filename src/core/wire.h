@@ -21,7 +21,8 @@ enum {
   WM__F_RCLOSE = 5, /* reader closed */
   /* Control frames. */
   WM__F_CALL = 16,
-  WM__F_DONE = 17
+  WM__F_DONE = 17,
+  WM__F_CANCEL = 18 /* same layout as DONE: the call's id and a reason */
 };
 
 /* Flags of an end descriptor. */
@@ -84,6 +85,13 @@ int wm__dec_call(const uint8_t *p, size_t n, unsigned nports, wm__callmsg *m);
 
 /* wm__dec_done decodes a DONE frame. Returns WM_EPROTO if malformed. */
 int wm__dec_done(const uint8_t *p, size_t n, uint32_t *id, int32_t *rc);
+
+/* wm__enc_cancel writes a CANCEL frame (12 bytes) and returns its size. */
+size_t wm__enc_cancel(uint8_t *buf, uint32_t id, int32_t reason);
+
+/* wm__dec_cancel decodes a CANCEL frame; the reason must be an error.
+ * Returns WM_EPROTO if malformed. */
+int wm__dec_cancel(const uint8_t *p, size_t n, uint32_t *id, int32_t *reason);
 
 /* wm__dec_pipe decodes and validates a pipe frame. Returns WM_EPROTO. */
 int wm__dec_pipe(const uint8_t *p, size_t n, wm__pipemsg *m);

@@ -465,7 +465,7 @@ static void chain_refused_completes_once(void) {
  * heap-use-after-free in wm__chain). */
 static void js_chain_refused_use_after_free(void) {
   uint32_t fns[2] = {wm__fn_index(f_remote), wm__fn_index(f_remote)};
-  CHECK_EQ(wm__js_call(fns, 2, 3, -1, -1, 4096, 5, -1), 0);
+  CHECK_EQ(wm__js_call(fns, 2, 3, -1, -1, 4096, 5, -1, NULL), 0);
   int token, rc;
   CHECK(stub_done_take(&token, &rc));
   CHECK_EQ(token, 5);
@@ -495,7 +495,7 @@ static void bad_deadline_never_completes(void) {
  * INT64_MIN, which then meets bad_deadline_never_completes above. */
 static void js_deadline_infinite(void) {
   uint32_t fn = wm__fn_index(f_remote);
-  CHECK_EQ(wm__js_call(&fn, 1, WM_ANY, -1, -1, 4096, 9, 1.0 / 0.0), 0);
+  CHECK_EQ(wm__js_call(&fn, 1, WM_ANY, -1, -1, 4096, 9, 1.0 / 0.0, NULL), 0);
   got g = expect_call(1);
   CHECK_EQ(g.m.deadline, -1);
   finish(&g, 0);

@@ -83,20 +83,6 @@ int stub_done_take(int *token, int *rc);
 /* stub_unread counts control frames and done reports not yet taken. */
 int stub_unread(void);
 
-/* The entry points of src/core/entry.c, which the host calls and no header
- * declares (in wasm they are exports). */
-int wm__init(int self, int nworkers, int cap, int qmax);
-void *wm__scratch(size_t n);
-void wm__run_entry(void);
-void wm__on_ctrl(int from, const uint8_t *p, size_t n, const int *ports,
-                 int nports);
-void wm__on_port(int port, const uint8_t *p, size_t n);
-void wm__on_port_close(int port);
-void wm__on_timer(void);
-void wm__on_worker_exit(int w);
-void wm__on_worker_up(int w);
-uint32_t wm__js_lookup(const char *name);
-int wm__js_call(const uint32_t *fns, int n, int where, int in_port,
-                int out_port, uint32_t window, int token, double deadline);
+#include "../../src/core/entry.h"
 
 #endif

@@ -336,3 +336,67 @@ static int t_remote_misuse(wm_pipe in, wm_pipe out) {
   return put(out, "ok");
 }
 WM_EXPORT(t_remote_misuse)
+
+/* t_parent starts a child t_cat on another worker, over a pipe it never
+ * writes to, and waits for it: only cancellation can end it. */
+static int t_parent(wm_pipe in, wm_pipe out) {
+  (void)in;
+  wm_pipe r, w;
+  wm_call c;
+  int rc = wm_pipe_make(&r, &w);
+  if (rc) return rc;
+  if ((rc = wm_go(r, out, t_cat, NULL, &c))) return rc;
+  rc = wm_wait(c, -1);
+  wm_close(w);
+  return rc;
+}
+WM_EXPORT(t_parent)
+
+/* t_orphan starts a child that blocks forever and returns without waiting
+ * for it: the runtime must cancel and release the child. */
+static int t_orphan(wm_pipe in, wm_pipe out) {
+  (void)in;
+  (void)out;
+  wm_pipe r, w;
+  wm_call c;
+  int rc = wm_pipe_make(&r, &w);
+  if (rc) return rc;
+  if ((rc = wm_go(r, WM_PIPE_NONE, t_cat, NULL, &c))) return rc;
+  /* w stays open until we return: the child cannot see EOF before. */
+  return 0;
+}
+WM_EXPORT(t_orphan)
+
+/* t_cancel_c cancels calls from C: a remote one, a local one and a chain. */
+static int t_cancel_c(wm_pipe in, wm_pipe out) {
+  (void)in;
+  wm_pipe r, w;
+  wm_call c;
+  wm_opts here = WM_OPTS_INIT;
+  here.where = WM_HERE;
+  for (int i = 0; i < 2; i++) {
+    CHECK(wm_pipe_make(&r, &w) == 0);
+    CHECK(wm_go(r, WM_PIPE_NONE, t_cat, i ? &here : NULL, &c) == 0);
+    CHECK(wm_wait(c, wm_now() + 5) == WM_ETIMEDOUT);
+    CHECK(wm_cancel(c) == 0);
+    CHECK(wm_cancel(c) == 0);
+    CHECK(wm_wait(c, -1) == WM_ECANCELED);
+    CHECK(wm_cancel(c) == WM_EBADF);
+    CHECK(wm_close(w) == 0);
+  }
+  wm_fn fns[3] = {t_cat, t_cat, t_cat};
+  CHECK(wm_pipe_make(&r, &w) == 0);
+  CHECK(wm_chain(r, WM_PIPE_NONE, fns, 3, NULL, &c) == 0);
+  CHECK(wm_cancel(c) == 0);
+  CHECK(wm_wait(c, -1) == WM_ECANCELED);
+  CHECK(wm_close(w) == 0);
+  /* A call's own deadline ends its blocking calls. */
+  wm_opts soon = WM_OPTS_INIT;
+  soon.deadline = wm_now() + 20;
+  CHECK(wm_pipe_make(&r, &w) == 0);
+  CHECK(wm_go(r, WM_PIPE_NONE, t_cat, &soon, &c) == 0);
+  CHECK(wm_wait(c, -1) == WM_ETIMEDOUT);
+  CHECK(wm_close(w) == 0);
+  return put(out, "ok");
+}
+WM_EXPORT(t_cancel_c)

@@ -1,0 +1,29 @@
+/* entry.h: the core's entry points, which the host calls (in wasm they are
+ * the module's exports; js/host.js and js/mesh.js call them). entry.c
+ * describes each. */
+#ifndef WM_ENTRY_H
+#define WM_ENTRY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wmesh.h"
+
+int wm__init(int self, int nworkers, int cap, int qmax);
+void *wm__scratch(size_t n);
+void wm__run_entry(void);
+void wm__on_ctrl(int from, const uint8_t *p, size_t n, const int *ports,
+                 int nports);
+void wm__on_port(int port, const uint8_t *p, size_t n);
+void wm__on_port_close(int port);
+void wm__on_timer(void);
+void wm__on_worker_exit(int w);
+void wm__on_worker_up(int w);
+uint32_t wm__js_lookup(const char *name);
+int wm__js_call(const uint32_t *fns, int n, int where, int in_port,
+                int out_port, uint32_t window, int token, double deadline,
+                uint32_t *id_out);
+void wm__js_stats(wm_stats *s);
+int wm__js_cancel(uint32_t id, int reason);
+
+#endif
