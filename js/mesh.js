@@ -75,8 +75,14 @@ export class Mesh {
     this.pending = new Map();
     /** @type {Map<number, {worker: number, resolve: (s: object) => void}>} */
     this.statWaits = new Map();
-    /** workers that have exited @type {Set<number>} */
+    /** workers that have exited and are not yet replaced @type {Set<number>} */
     this.dead = new Set();
+    /** how many workers have been replaced */
+    this.restarts = 0;
+    /** per worker, replacements that died before they were ready @type {Map<number, number>} */
+    this.failedStarts = new Map();
+    /** @type {WebAssembly.Module | null} */
+    this.wasm = null;
     this.nextToken = 1;
     this.closed = false;
     this.host = new Host({
@@ -95,26 +101,10 @@ export class Mesh {
     const glue = o.module;
     const wasmSrc = o.wasm ?? String(glue).replace(/\.js$/, '.wasm');
     const wasm = await env.compile(wasmSrc);
+    this.wasm = wasm;
     const n = o.workers ?? env.cores();
     const ready = [];
-    for (let i = 1; i <= n; i++) {
-      const w = env.spawn({ self: i, glue: env.glueUrl(glue) });
-      this.workers[i] = w;
-      ready.push(
-        new Promise((resolve, reject) => {
-          w.onMessage((m) => {
-            if (m?.t === 'ready') resolve(undefined);
-            else if (m?.t === 'fatal') reject(new Error(`wmesh: worker ${i} failed to start: ${m.error}`));
-            else this.#fromWorker(i, m);
-          });
-          w.onExit((why) => {
-            reject(new Error(`wmesh: worker ${i} exited: ${why}`));
-            this.#workerExit(i);
-          });
-        }),
-      );
-      w.post({ t: 'init', wasm });
-    }
+    for (let i = 1; i <= n; i++) ready.push(this.#spawn(i));
     const M = await instantiate(env.loadFactory(glue), wasm, this.host);
     const rc = M._wm__init(0, n, o.concurrency ?? 64, o.queue ?? 65536);
     if (rc) throw new WmError(rc);
@@ -138,11 +128,48 @@ export class Mesh {
     else if (m.t === 'stats') this.statWaits.get(m.id)?.resolve(m.s);
   }
 
+  /**
+   * #spawn starts worker i; the promise settles when it is ready or fails.
+   * @param {number} i
+   */
+  #spawn(i) {
+    const env = this.env;
+    const w = env.spawn({ self: i, glue: env.glueUrl(this.options.module) });
+    this.workers[i] = w;
+    return new Promise((resolve, reject) => {
+      w.onMessage((m) => {
+        if (m?.t === 'ready') resolve(undefined);
+        else if (m?.t === 'fatal') reject(new Error(`wmesh: worker ${i} failed to start: ${m.error}`));
+        else if (this.workers[i] === w) this.#fromWorker(i, m);
+      });
+      w.onExit((why) => {
+        reject(new Error(`wmesh: worker ${i} exited: ${why}`));
+        if (this.workers[i] === w) this.#workerExit(i);
+      });
+      w.post({ t: 'init', wasm: this.wasm });
+    });
+  }
+
   #workerExit(i) {
     this.dead.add(i);
     for (const w of this.statWaits.values()) if (w.worker === i) w.resolve({ dead: 1 });
     if (this.closed || !this.host.M) return;
+    // Its calls fail with WM_EDIED; then a replacement takes its place.
     this.host.mod._wm__on_worker_exit(i);
+    // A worker that cannot even start is not restarted for ever.
+    const streak = (this.failedStarts.get(i) ?? 0) + 1;
+    if (streak > 3) return;
+    this.failedStarts.set(i, streak);
+    this.restarts++;
+    this.#spawn(i).then(
+      () => {
+        if (this.closed) return;
+        this.failedStarts.delete(i);
+        this.dead.delete(i);
+        this.host.mod._wm__on_worker_up(i);
+      },
+      () => {}, // its own exit handler runs, and replaces it again
+    );
   }
 
   #done(token, rc) {

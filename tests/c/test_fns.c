@@ -2,6 +2,7 @@
  * a plain blocking wm_fn; results that need checking go out through the
  * output pipe or the return code. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "wmesh.h"
@@ -400,3 +401,33 @@ static int t_cancel_c(wm_pipe in, wm_pipe out) {
   return put(out, "ok");
 }
 WM_EXPORT(t_cancel_c)
+
+/* t_trap executes `unreachable` after writing a little; t_abort calls
+ * abort(). Either kills its worker. */
+static int t_trap(wm_pipe in, wm_pipe out) {
+  (void)in;
+  put(out, "before the trap");
+  __builtin_trap();
+}
+WM_EXPORT(t_trap)
+
+static int t_abort(wm_pipe in, wm_pipe out) {
+  (void)in;
+  (void)out;
+  abort();
+}
+WM_EXPORT(t_abort)
+
+/* t_recurse overflows the fiber's stack. */
+static int t_recurse_deep(volatile char *p, int n) {
+  volatile char buf[1024];
+  buf[0] = p ? p[0] : 0;
+  return n ? t_recurse_deep(buf, n - 1) + buf[0] : buf[0];
+}
+
+static int t_overflow(wm_pipe in, wm_pipe out) {
+  (void)in;
+  (void)out;
+  return t_recurse_deep(NULL, 1 << 20);
+}
+WM_EXPORT(t_overflow)

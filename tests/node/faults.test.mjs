@@ -1,12 +1,30 @@
-// faults.test.mjs: a worker that dies takes only its own calls with it.
+// faults.test.mjs: a worker that dies takes only its own calls with it, and
+// a replacement takes its place.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
 
 import { WmError, codes } from '../../js/index.js';
 import { assertNoLeaks, startMesh } from './helpers.mjs';
 
-test('calls on a worker that dies fail with WM_EDIED; the mesh goes on', async () => {
-  const mesh = await startMesh({ workers: 2 });
+/** @type {import('../../js/mesh.js').Mesh} */
+let mesh;
+before(async () => {
+  mesh = await startMesh({ workers: 2 });
+});
+after(async () => {
+  await assertNoLeaks(mesh);
+});
+
+/** upAgain waits until worker w takes calls again (bounded, not timed). */
+async function upAgain(w) {
+  for (let i = 0; i < 500; i++) {
+    if (!mesh.dead.has(w)) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`worker ${w} was not replaced`);
+}
+
+test('calls on a worker terminated from outside fail with WM_EDIED', async () => {
   const hold = new ReadableStream({ start() {} });
   const c = mesh.go('t_cat', hold, { where: 1 });
   let s = await mesh.stats();
@@ -15,7 +33,29 @@ test('calls on a worker that dies fail with WM_EDIED; the mesh goes on', async (
   await assert.rejects(c.result, (e) => e instanceof WmError && e.code === codes.WM_EDIED);
   await assert.rejects(c.bytes(), (e) => e.code === codes.WM_EDIED);
   // Other calls still run, on the worker that is left.
-  assert.equal(await mesh.go('t_upper', 'alive').text(), 'ALIVE');
-  await assert.rejects(mesh.go('t_noop', undefined, { where: 1 }).result, (e) => e.code === codes.WM_EDIED);
-  await assertNoLeaks(mesh);
+  assert.equal(await mesh.go('t_upper', 'alive', { where: 2 }).text(), 'ALIVE');
+  await upAgain(1);
+  assert.equal(await mesh.go('t_upper', 'replaced', { where: 1 }).text(), 'REPLACED');
+});
+
+for (const fn of ['t_trap', 't_abort', 't_overflow']) {
+  test(`${fn} kills only its worker; a replacement serves later calls`, async () => {
+    const restarts = mesh.restarts;
+    const c = mesh.go(fn, undefined, { where: 2 });
+    await assert.rejects(c.result, (e) => e.code === codes.WM_EDIED);
+    await assert.rejects(c.bytes(), (e) => e.code === codes.WM_EDIED);
+    assert.equal(await mesh.go('t_upper', 'main goes on', { where: 'main' }).text(), 'MAIN GOES ON');
+    await upAgain(2);
+    assert.equal(mesh.restarts, restarts + 1);
+    assert.equal(await mesh.go('t_upper', 'again', { where: 2 }).text(), 'AGAIN');
+  });
+}
+
+test('a worker dying mid-chain fails the chain, not the mesh', async () => {
+  const c = mesh.chain(['t_cat', 't_trap', 't_cat'], 'data');
+  await assert.rejects(c.result, (e) => e.code === codes.WM_EDIED);
+  await assert.rejects(c.bytes(), (e) => e instanceof WmError);
+  await upAgain(1);
+  await upAgain(2);
+  assert.equal(await mesh.chain(['t_cat', 't_upper', 't_cat'], 'fine').text(), 'FINE');
 });
