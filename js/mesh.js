@@ -36,6 +36,9 @@ const WHERE_HERE = -2;
 
 /** Call is one call in flight. */
 export class Call {
+  /** @type {ReadableStream<Uint8Array> | null} */
+  #output;
+
   /**
    * @param {string} name
    * @param {ReadableStream<Uint8Array> | null} output
@@ -44,16 +47,24 @@ export class Call {
   constructor(name, output, result) {
     /** the function's name, or the chain's names joined by '|' */
     this.name = name;
-    /** the call's output; empty if the call was made with output: false */
-    this.output = output ?? new ReadableStream({ start: (c) => c.close() });
+    this.#output = output;
     /** resolves with the function's result (0), rejects with a WmError */
     this.result = result;
+  }
+
+  /** the call's output; empty if the call was made with output: false.
+   * Made on first use: most such calls never look, and a stream is the
+   * largest cost of an empty call. @returns {ReadableStream<Uint8Array>} */
+  get output() {
+    this.#output ??= new ReadableStream({ start: (c) => c.close() });
+    return this.#output;
   }
 
   /** bytes collects the whole output and the result; rejects on either's
    * failure. @returns {Promise<Uint8Array>} */
   async bytes() {
-    const [out] = await Promise.all([collect(this.output), this.result]);
+    if (!this.#output) return this.result.then(() => new Uint8Array(0));
+    const [out] = await Promise.all([collect(this.#output), this.result]);
     return out;
   }
 
