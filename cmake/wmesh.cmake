@@ -1,6 +1,24 @@
 # wmesh_add_module(target sources...): build a wmesh module (target.js and
 # target.wasm in the build directory) from C sources whose functions are
 # registered with WM_EXPORT, linked against the wmesh runtime.
+#
+# In this repository, CMakeLists.txt builds the runtime (target wmesh) from
+# source before including this file. From the npm package, the runtime
+# comes prebuilt, found relative to this file: ../dist/libwmesh.a and
+# ../include. It was built with Debian's emscripten 3.1.6; link it with the
+# same emcc.
+if(NOT TARGET wmesh)
+  get_filename_component(WMESH_ROOT "${CMAKE_CURRENT_LIST_DIR}/.." ABSOLUTE)
+  if(NOT EXISTS "${WMESH_ROOT}/dist/libwmesh.a")
+    message(FATAL_ERROR "wmesh: no prebuilt runtime at ${WMESH_ROOT}/dist/libwmesh.a "
+                        "(in a checkout of the repository, build target wmesh first)")
+  endif()
+  add_library(wmesh STATIC IMPORTED)
+  set_target_properties(wmesh PROPERTIES
+    IMPORTED_LOCATION "${WMESH_ROOT}/dist/libwmesh.a"
+    INTERFACE_INCLUDE_DIRECTORIES "${WMESH_ROOT}/include")
+endif()
+
 set(WMESH_LINK_FLAGS
   -sMODULARIZE=1
   -sEXPORT_NAME=wmeshModule

@@ -1,0 +1,154 @@
+// index.d.ts: the types of the whole JS API, the same for the Node entry
+// (js/index.js) and the browser entry (js/browser.js). Hand-written: the
+// JSDoc in js/ is the source of truth, and this file follows it.
+
+/** One piece of input: bytes, or a string sent as UTF-8. */
+export type Chunk = Uint8Array | ArrayBuffer | ArrayBufferView | string;
+
+/** What a call reads: one chunk, a stream of chunks, or an (async) iterable. */
+export type Input = Chunk | ReadableStream<Chunk> | AsyncIterable<Chunk> | Iterable<Chunk>;
+
+/** A function of the module: its registered name (WM_EXPORT(name)). */
+export type FnName = string;
+
+export interface MeshOptions {
+  /**
+   * The module's Emscripten glue (.js): a path or file: URL in Node, a URL
+   * (absolute, or relative to the page) in a browser. Default: the
+   * package's prebuilt module, whose functions are those of
+   * demos/text/text_fns.c (gen, upper, reverse, ...).
+   */
+  module?: string | URL;
+  /** The module's binary. Default: the glue's URL with .wasm for .js. */
+  wasm?: string | URL | ArrayBuffer | Uint8Array | WebAssembly.Module;
+  /** How many workers. Default: the number of cores. */
+  workers?: number;
+  /** Calls running at once per worker; more wait in the queue. Default 64. */
+  concurrency?: number;
+  /** Calls waiting for a worker, at most; past it calls fail with WM_EBUSY. Default 65536. */
+  queue?: number;
+}
+
+export interface CallOptions {
+  /**
+   * A worker number from 1, or 'main' to run in a fiber of this thread's
+   * instance. Default: the least-loaded worker.
+   */
+  where?: number | 'main';
+  /**
+   * Milliseconds the whole call may take: one still queued then fails with
+   * WM_ETIMEDOUT, and a running one sees WM_ETIMEDOUT from every blocking call.
+   */
+  timeout?: number;
+  /** Cancels the call and every call it made: its blocking calls return WM_ECANCELED. */
+  signal?: AbortSignal;
+  /** Bytes in flight per pipe. Default 512 KiB. */
+  window?: number;
+  /** false: the function gets no output pipe. */
+  output?: boolean;
+}
+
+/** Counters of what is alive in one instance. */
+export interface InstanceStats {
+  fibers: number;
+  fibersBusy: number;
+  pipes: number;
+  calls: number;
+  running: number;
+  ports: number;
+  queued: number;
+  refused: number;
+  jsPorts: number;
+  framesIn: number;
+  [key: string]: number;
+}
+
+export interface MeshStats {
+  /** this thread's instance */
+  main: InstanceStats;
+  /** workers 1..n, in order; a dead worker is { dead: 1 } */
+  workers: (InstanceStats | { dead: number })[];
+  /** the sum over every instance, plus pendingJs: calls whose result JS still waits for */
+  total: Record<string, number>;
+}
+
+/** One call in flight. */
+export declare class Call {
+  /** The function's name, or the chain's names joined by '|'. */
+  readonly name: string;
+  /** The call's output; empty if the call was made with output: false. An unread output holds its writer back. */
+  readonly output: ReadableStream<Uint8Array>;
+  /** Resolves with the function's result (0); rejects with a WmError. */
+  readonly result: Promise<number>;
+  /** The whole output once the call succeeded; rejects on either's failure. */
+  bytes(): Promise<Uint8Array>;
+  /** bytes() decoded as UTF-8. */
+  text(): Promise<string>;
+}
+
+/** A running mesh: made by createMesh, ended by close. */
+export declare class Mesh implements AsyncDisposable {
+  private constructor();
+  /** The number of workers. */
+  readonly size: number;
+  /**
+   * Calls one function with input, streaming its output. An unknown name or
+   * a bad option throws a WmError at once; every later failure rejects
+   * call.result and errors call.output.
+   */
+  go(fn: FnName, input?: Input, opts?: CallOptions): Call;
+  /**
+   * Runs functions as a pipeline, each stage on its own worker, the pipes
+   * between stages joining the workers directly.
+   */
+  chain(fns: FnName[], input?: Input, opts?: CallOptions): Call;
+  /** Counts what is alive in every instance. */
+  stats(): Promise<MeshStats>;
+  /** Ends the mesh: workers end, ports close, calls in flight reject with WM_ECLOSED. */
+  close(): Promise<void>;
+  /** close(), for `await using mesh = await createMesh()`. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** The runtime's error codes (include/wmesh.h). */
+export declare const codes: Readonly<{
+  WM_EINVAL: -1;
+  WM_EBADF: -2;
+  WM_EPERM: -3;
+  WM_EPIPE: -4;
+  WM_ETIMEDOUT: -5;
+  WM_ECANCELED: -6;
+  WM_ENOFN: -7;
+  WM_ENOMEM: -8;
+  WM_EBUSY: -9;
+  WM_EDIED: -10;
+  WM_EPROTO: -11;
+  WM_ENOTFIBER: -12;
+  WM_ECLOSED: -13;
+}>;
+
+export type CodeName = keyof typeof codes;
+
+/** Describes a code as wm_strerror does; codes outside the runtime's range are a function's own. */
+export declare function strerror(code: number): string;
+
+/** How every failure of a call or a pipe reaches JS. */
+export declare class WmError extends Error {
+  constructor(code: number, fn?: string);
+  readonly name: 'WmError';
+  /** The runtime's code (a value of `codes`) or the function's own negative result. */
+  readonly code: number;
+  /** The function (or chain) that failed. */
+  readonly fn: string | undefined;
+  /** The code's name, e.g. "WM_ENOFN"; undefined for a function's own code. */
+  readonly codeName: CodeName | undefined;
+}
+
+/**
+ * Starts a mesh: the module is compiled once, instantiated on this thread
+ * and in each worker, and ready when the promise resolves.
+ */
+export declare function createMesh(options?: MeshOptions): Promise<Mesh>;
+
+/** Reads a whole stream into one Uint8Array. */
+export declare function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array>;
