@@ -46,7 +46,10 @@ export async function compile(wasm) {
  * @returns {{ post: (m: any, t?: Transferable[]) => void, onMessage: (f: (m: any) => void) => void, onExit: (f: (why: string) => void) => void, terminate: () => Promise<unknown> }}
  */
 export function spawn(data) {
-  const w = new Worker(new URL('../worker.js', import.meta.url), { workerData: data });
+  // A worker inherits the process's execArgv, but --input-type (node
+  // --input-type=module -e ...) is refused for a worker's file entry.
+  const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
+  const w = new Worker(new URL('../worker.js', import.meta.url), { workerData: data, execArgv });
   /** @type {string | null} why it exited, once it has */
   let exited = null;
   /** @type {((why: string) => void)[]} */
