@@ -8,3 +8,4 @@ bash scripts/build.sh
 if [ -f scripts/native-tests.sh ]; then bash scripts/native-tests.sh; fi
 node --test --test-concurrency=1 tests/node/
 node --test --test-concurrency=1 tests/browser/
+node --test --test-concurrency=1 tests/package/
