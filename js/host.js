@@ -19,6 +19,7 @@
  * @property {(name: number) => number} _wm__js_lookup
  * @property {(...a: number[]) => number} _wm__js_call
  * @property {(id: number, reason: number) => number} _wm__js_cancel
+ * @property {(id: number, ws: number, max: number) => number} _wm__js_workers
  * @property {(p: number) => void} _wm__js_stats
  * @property {(n: number) => number} _malloc
  * @property {(p: number) => void} _free

@@ -27,6 +27,9 @@ import { DEFAULT_WINDOW, MAX_WINDOW } from './wire.js';
  *   every blocking call, as if cancelled
  * @property {AbortSignal} [signal] cancels the call (and every call it made):
  *   its blocking calls return WM_ECANCELED
+ * @property {number} [grace] ms a cancelled call has to end before its
+ *   worker is terminated (and replaced); the call then fails with WM_EDIED
+ *   (default 1000)
  * @property {number} [window] bytes in flight per pipe (512 KiB)
  * @property {boolean} [output] false: the function gets no output pipe
  */
@@ -183,6 +186,22 @@ export class Mesh {
     );
   }
 
+  /**
+   * #stop terminates the workers still running a call that was cancelled
+   * and has not ended; they are replaced, and the call fails with WM_EDIED.
+   * @param {number} callId
+   * @param {number} token
+   */
+  #stop(callId, token) {
+    if (this.closed || !this.pending.has(token)) return;
+    const h = this.host;
+    const ws = h.mod._malloc(4 * 64);
+    const n = h.mod._wm__js_workers(callId, ws, 64);
+    const list = Array.from(h.mod.HEAP32.subarray(ws >> 2, (ws >> 2) + n));
+    h.mod._free(ws);
+    for (const w of new Set(list)) this.workers[w]?.terminate();
+  }
+
   #done(token, rc) {
     const p = this.pending.get(token);
     if (!p) return;
@@ -277,7 +296,15 @@ export class Mesh {
     h.mod._free(fnsPtr);
     if (!rc && signal) {
       const onAbort = () => {
-        if (!this.closed) h.mod._wm__js_cancel(callId, codes.WM_ECANCELED);
+        if (this.closed) return;
+        h.mod._wm__js_cancel(callId, codes.WM_ECANCELED);
+        // A function that ignores cancellation is stopped with its worker.
+        const grace = opts.grace ?? 1000;
+        const timer = setTimeout(() => this.#stop(callId, token), grace);
+        result.then(
+          () => clearTimeout(timer),
+          () => clearTimeout(timer),
+        );
       };
       signal.addEventListener('abort', onAbort, { once: true });
       result.then(

@@ -127,6 +127,23 @@ int wm_cancel(wm_call call) {
   return wm__cancel(call.id, WM_ECANCELED);
 }
 
+int wm__call_workers(uint32_t id, int *ws, int max) {
+  callobj *c = wm__h_get(&calls, id);
+  if (!c || c->done || max <= 0) return 0;
+  if (c->kind == K_REMOTE) {
+    int w = wm__coord_worker_of(0, id);
+    if (w) ws[0] = w;
+    return w ? 1 : 0;
+  }
+  int n = 0;
+  if (c->kind == K_GROUP)
+    for (uint32_t i = 0; i < calls.cap && n < max; i++) {
+      callobj *s = calls.objs[i];
+      if (s && s->group == id) n += wm__call_workers(s->id, ws + n, max - n);
+    }
+  return n;
+}
+
 void wm__cancel_children(uint32_t owner, int reason) {
   if (owner) each_call(child_of, owner, cancel_id, reason);
 }

@@ -271,6 +271,14 @@ void wm__coord_cancel(int from, uint32_t id, int reason) {
   }
 }
 
+int wm__coord_worker_of(int from, uint32_t id) {
+  for (uint32_t i = 0; i < slots.cap; i++) {
+    slot *s = slots.objs[i];
+    if (s && s->caller == from && s->caller_call == id) return s->worker;
+  }
+  return 0;
+}
+
 void wm__coord_worker_up(int w) {
   if (w < 1 || w > wm__rt.nworkers) return;
   workers[w].alive = 1;

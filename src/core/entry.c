@@ -179,6 +179,12 @@ WM__ENTRY int wm__js_call(const uint32_t *fns, int n, int where, int in_port,
 
 WM__ENTRY void wm__js_stats(wm_stats *s) { wm_get_stats(s); }
 
+/* wm__js_workers stores the workers that run a JS-made call in ws (at most
+ * max) and returns how many: the ones to stop if it ignores cancellation. */
+WM__ENTRY int wm__js_workers(uint32_t id, int *ws, int max) {
+  return wm__rt.self == 0 ? wm__call_workers(id, ws, max) : 0;
+}
+
 /* wm__js_cancel cancels a JS-made call (reason < 0); one that has finished
  * is left alone. Runs no fiber. */
 WM__ENTRY int wm__js_cancel(uint32_t id, int reason) {

@@ -157,6 +157,10 @@ void wm__cancel_children(uint32_t owner, int reason);
 /* wm__cancel is wm_cancel by call id, with a reason. */
 int wm__cancel(uint32_t id, int reason);
 
+/* wm__call_workers stores up to max workers that run call id (every stage
+ * of a chain) in ws and returns how many it found. Main instance only. */
+int wm__call_workers(uint32_t id, int *ws, int max);
+
 /* ---- Coordinator (coord.c, main instance only) ---- */
 
 /* wm__coord_init sets up nworkers workers that run at most cap calls each,
@@ -176,6 +180,10 @@ void wm__coord_worker_exit(int worker);
 
 /* wm__coord_cancel cancels call id made by instance from, wherever it is. */
 void wm__coord_cancel(int from, uint32_t id, int reason);
+
+/* wm__coord_worker_of returns the worker running call id made by instance
+ * from, or 0. */
+int wm__coord_worker_of(int from, uint32_t id);
 
 /* wm__coord_worker_up puts a (replacement) worker in service. */
 void wm__coord_worker_up(int worker);

@@ -431,3 +431,13 @@ static int t_overflow(wm_pipe in, wm_pipe out) {
   return t_recurse_deep(NULL, 1 << 20);
 }
 WM_EXPORT(t_overflow)
+
+/* t_spin never blocks and never returns: only stopping its worker ends it. */
+static int t_spin(wm_pipe in, wm_pipe out) {
+  (void)in;
+  (void)out;
+  for (volatile int forever = 1; forever;) {
+  }
+  return 0;
+}
+WM_EXPORT(t_spin)

@@ -59,3 +59,17 @@ test('a worker dying mid-chain fails the chain, not the mesh', async () => {
   await upAgain(2);
   assert.equal(await mesh.chain(['t_cat', 't_upper', 't_cat'], 'fine').text(), 'FINE');
 });
+
+test('a cancelled call that never blocks is stopped with its worker after the grace', async () => {
+  const ac = new AbortController();
+  const restarts = mesh.restarts;
+  const c = mesh.go('t_spin', undefined, { where: 1, signal: ac.signal, grace: 20 });
+  // Placed at once (the worker is idle), so the cancel follows the call to
+  // the worker; asking the spinning worker for stats would never return.
+  assert.equal(mesh.host.stats().queued, 0);
+  ac.abort();
+  await assert.rejects(c.result, (e) => e.code === codes.WM_EDIED);
+  await c.output.cancel();
+  await upAgain(1);
+  assert.equal(mesh.restarts, restarts + 1);
+});
