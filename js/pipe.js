@@ -231,7 +231,9 @@ export function readableFromPort(port, window, fn) {
           const b = /** @type {Uint8Array} */ (queue.shift());
           buffered -= b.length;
           uncredited += b.length;
-          if (uncredited >= window / 4 || !queue.length) {
+          // A quarter window at a time, as a C reader does: a blocked
+          // writer has the whole window in flight, so it is always released.
+          if (uncredited >= window / 4) {
             if (!gotTerm) {
               const f = wire.frame(wire.F_CREDIT, uncredited);
               port.postMessage(f, [f]);

@@ -143,8 +143,11 @@ ssize_t wm_read(wm_pipe p, void *buf, size_t n, int64_t deadline) {
       if (e->peer) {
         wm__wake_all(&e->peer->wq);
       } else if (e->port >= 0) {
+        /* A quarter window at a time: a writer that blocks has the whole
+         * window in flight, so it is always released, and a reader that
+         * keeps up does not answer every chunk with a frame. */
         e->count += (uint32_t)k;
-        if (e->count >= e->window / 4 || !e->buf.len) send_credit(e);
+        if (e->count >= e->window / 4) send_credit(e);
       }
       return (ssize_t)k;
     }
