@@ -1,7 +1,7 @@
 // worker-browser.js: the entry of every browser worker (a module Web
 // Worker started by env/browser.js); the protocol itself is in serve.js.
 // A Web Worker has no workerData: its init data is the first message.
-import { loadFactory } from './env/browser.js';
+import { loadFactory } from './env/glue.js';
 import { serve } from './serve.js';
 
 const scope = /** @type {DedicatedWorkerGlobalScope} */ (/** @type {unknown} */ (globalThis));

@@ -1,71 +1,14 @@
 // env/browser.js: what the mesh needs from a browser: loading the module's
-// glue and binary, and starting module Web Workers that speak the worker
-// protocol. Same interface as env/node.js, so js/mesh.js and js/serve.js
-// never know which platform they run on.
-//
-// The glue that Emscripten 3.1.6 writes with MODULARIZE is a classic script
-// that defines `var wmeshModule` (and sets module.exports only where it
-// exists). A module worker cannot importScripts it, and the EXPORT_ES6
-// variant of 3.1.6 still carries Node branches (require, __dirname) that
-// bundlers try to resolve, besides needing a second link of every module.
-// So the one glue serves both platforms: Node requires it, and here it is
-// fetched as text and evaluated with `new Function`. Bundlers (Vite) leave a
-// fetched file alone; they only have to emit it as an asset, which they do
-// for `new URL('...', import.meta.url)`. The cost: a page whose CSP forbids
-// 'unsafe-eval' cannot load a module this way.
+// glue (glue.js) and binary, and starting module Web Workers that speak the
+// worker protocol. Same interface as env/node.js, so js/mesh.js and
+// js/serve.js never know which platform they run on.
+import { absolute, loadFactory } from './glue.js';
+
+export { loadFactory };
 
 /** @returns {number} */
 export function cores() {
   return globalThis.navigator?.hardwareConcurrency || 4;
-}
-
-/**
- * absolute resolves a URL against the document (or the worker's script).
- * @param {string | URL} u
- */
-function absolute(u) {
-  return new URL(String(u), globalThis.location?.href).href;
-}
-
-/** glue texts by URL, so that a page's meshes fetch each glue once
- * @type {Map<string, Promise<Function>>} */
-const glues = new Map();
-
-/**
- * evaluate turns the glue's text into its factory. The glue's CommonJS and
- * AMD tails are shadowed so that a page's own `module` or `define` is left
- * alone.
- * @param {string} text
- * @param {string} url for stack traces
- * @returns {Function}
- */
-function evaluate(text, url) {
-  const body = `${text}\nreturn wmeshModule;\n//# sourceURL=${url}`;
-  // eslint-disable-next-line no-new-func
-  return new Function('module', 'exports', 'define', 'require', body)(undefined, undefined, undefined, undefined);
-}
-
-/**
- * loadFactory loads an Emscripten MODULARIZE glue file. The fetch starts at
- * once; the factory it returns waits for it, so the caller's code stays the
- * same as with Node's synchronous require.
- * @param {string | URL} glue
- * @returns {(opts: object) => Promise<any>}
- */
-export function loadFactory(glue) {
-  const url = absolute(glue);
-  let f = glues.get(url);
-  if (!f) {
-    f = fetch(url).then(async (r) => {
-      if (!r.ok) throw new Error(`wmesh: cannot load ${url}: HTTP ${r.status}`);
-      return evaluate(await r.text(), url);
-    });
-    glues.set(url, f);
-    // A failed fetch is not remembered: the next mesh tries again.
-    f.catch(() => glues.delete(url));
-  }
-  const factory = f;
-  return async (opts) => (await factory)(opts);
 }
 
 /**
@@ -95,7 +38,8 @@ export async function compile(wasm) {
  */
 export function spawn(data) {
   // Written out in full, in this form, so that bundlers see the worker.
-  const w = new Worker(new URL('../worker-browser.js', import.meta.url), { type: 'module', name: `wmesh ${/** @type {any} */ (data).self}` });
+  // Options kept static too: Vite refuses worker options it cannot read.
+  const w = new Worker(new URL('../worker-browser.js', import.meta.url), { type: 'module' });
   /** @type {string | null} why it died, once it has */
   let exited = null;
   /** @type {((why: string) => void)[]} */
