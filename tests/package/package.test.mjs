@@ -2,7 +2,8 @@
 // tarball (its prepack script builds and fills dist/), a fresh project in a
 // temporary folder installs it offline, and then uses it from Node ESM,
 // from CommonJS, from TypeScript (tsc from this repository's dev
-// dependencies), and from C through the packaged cmake helper.
+// dependencies), from C through the packaged cmake helper, and from a
+// Vite app built with this repository's vite and run in headless Chromium.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -12,9 +13,13 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
+import { launch } from '../browser/launch.mjs';
+import { serve } from '../browser/server.mjs';
+
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
+const VITE = join(ROOT, 'node_modules/vite/bin/vite.js');
 
 /** @type {string} */
 let tmp;
@@ -106,4 +111,52 @@ test('C: a module built with the packaged cmake helper runs', async () => {
   await sh('cmake', ['--build', 'build'], c, env);
   const { stdout } = await sh(process.execPath, ['run.mjs'], c);
   assert.equal(stdout.trim(), 'c ok');
+});
+
+/**
+ * runPage opens the Vite app at url and checks what it shows.
+ * @param {string} url the app's index.html
+ */
+async function runPage(url) {
+  const b = await launch(new URL(url).origin);
+  try {
+    await b.page.goto(url);
+    const out = b.page.locator('#out[data-done]');
+    await out.waitFor();
+    assert.deepEqual(JSON.parse(await out.innerText()), {
+      upper: 'HELLO FROM VITE',
+      lines: ['HSEM ,OLLEH :2 FO 1 ENIL', 'HSEM ,OLLEH :2 FO 2 ENIL'],
+    });
+    assert.deepEqual(b.problems, []);
+  } finally {
+    await b.browser.close();
+  }
+}
+
+test('Vite: a production build of an app using the package runs in Chromium', async () => {
+  const dir = join(app, 'vite');
+  await sh(process.execPath, [VITE, 'build', '--logLevel', 'warn'], dir);
+  const server = await serve(join(dir, 'dist'));
+  try {
+    await runPage(`${server.url}index.html`);
+  } finally {
+    await server.close();
+  }
+});
+
+test("Vite: the same app on Vite's dev server runs in Chromium", async () => {
+  const { createServer } = await import('vite');
+  const server = await createServer({
+    root: join(app, 'vite'),
+    logLevel: 'warn',
+    server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, watch: null },
+  });
+  await server.listen();
+  try {
+    const url = server.resolvedUrls?.local[0];
+    assert.ok(url, 'the dev server has an address');
+    await runPage(`${url}index.html`);
+  } finally {
+    await server.close();
+  }
 });
