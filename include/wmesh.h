@@ -205,6 +205,29 @@ typedef struct wm_stats {
 /* wm_get_stats fills *s for this instance. Returns WM_EINVAL for NULL. */
 int wm_get_stats(wm_stats *s);
 
+/* wm_dump writes a report of everything alive in this instance into buf
+ * (at most n bytes, always NUL-terminated when n > 0): every busy fiber with
+ * the function it runs and the source line where it waits, every pipe end
+ * and call with the line where it was made. Returns the length the whole
+ * report needs, so a caller can grow buf and ask again. */
+int wm_dump(char *buf, size_t n);
+
+/* Source locations for wm_dump: these macros record where pipes and calls
+ * are made and where fibers block, as libmill does. The functions remain
+ * callable by address, e.g. (wm_read)(...). */
+extern const char *wm__loc;
+#define WM__STR2(x) #x
+#define WM__STR(x) WM__STR2(x)
+#define WM__HERE __FILE__ ":" WM__STR(__LINE__)
+#ifndef WM__CORE
+#define wm_pipe_make(...) (wm__loc = WM__HERE, wm_pipe_make(__VA_ARGS__))
+#define wm_read(...) (wm__loc = WM__HERE, wm_read(__VA_ARGS__))
+#define wm_write(...) (wm__loc = WM__HERE, wm_write(__VA_ARGS__))
+#define wm_go(...) (wm__loc = WM__HERE, wm_go(__VA_ARGS__))
+#define wm_chain(...) (wm__loc = WM__HERE, wm_chain(__VA_ARGS__))
+#define wm_wait(...) (wm__loc = WM__HERE, wm_wait(__VA_ARGS__))
+#endif
+
 #ifdef __cplusplus
 }
 #endif

@@ -20,6 +20,7 @@
  * @property {(...a: number[]) => number} _wm__js_call
  * @property {(id: number, reason: number) => number} _wm__js_cancel
  * @property {(id: number, ws: number, max: number) => number} _wm__js_workers
+ * @property {() => number} _wm__js_dump
  * @property {(p: number) => void} _wm__js_stats
  * @property {(n: number) => number} _malloc
  * @property {(p: number) => void} _free
@@ -257,6 +258,15 @@ export class Host {
     s.jsPorts = this.ports.filter(Boolean).length;
     s.framesIn = this.framesIn;
     return s;
+  }
+
+  /** dump returns the core's report of everything alive (wm_dump). */
+  dump() {
+    const ptr = this.mod._wm__js_dump();
+    if (!ptr) return '';
+    const heap = this.mod.HEAPU8;
+    const end = heap.indexOf(0, ptr);
+    return new TextDecoder().decode(heap.subarray(ptr, end < 0 ? ptr : end));
   }
 
   /** shutdown closes every port and stops the timer. */

@@ -139,7 +139,7 @@ export class Mesh {
   #fromWorker(i, m) {
     if (this.closed || !m || typeof m !== 'object') return;
     if (m.t === 'f') this.host.deliverCtrl(i, m.f, m.p, m.e);
-    else if (m.t === 'stats') this.statWaits.get(m.id)?.resolve(m.s);
+    else if (m.t === 'stats' || m.t === 'dump') this.statWaits.get(m.id)?.resolve(m.s);
   }
 
   /**
@@ -331,11 +331,28 @@ export class Mesh {
    */
   async stats() {
     const main = this.host.stats();
-    const workers = await Promise.all(
+    const workers = await this.#ask('stats', { dead: 1 });
+    /** @type {Record<string, number>} */
+    const total = {};
+    for (const s of [main, ...workers])
+      for (const [k, v] of Object.entries(s)) if (k !== 'worker') total[k] = (total[k] ?? 0) + v;
+    total.pendingJs = this.pending.size;
+    return { main, workers: /** @type {any} */ (workers), total };
+  }
+
+  /**
+   * #ask sends a question to every worker and collects the answers; a dead
+   * worker answers `dead`.
+   * @param {'stats' | 'dump'} t
+   * @param {any} dead
+   * @returns {Promise<any[]>}
+   */
+  #ask(t, dead) {
+    return Promise.all(
       this.workers.slice(1).map(
         (w, i) =>
           new Promise((resolve) => {
-            if (this.dead.has(i + 1)) return resolve({ dead: 1 });
+            if (this.dead.has(i + 1)) return resolve(dead);
             const id = this.nextToken++;
             this.statWaits.set(id, {
               worker: i + 1,
@@ -344,16 +361,21 @@ export class Mesh {
                 resolve(s);
               },
             });
-            w.post({ t: 'stats', id });
+            w.post({ t, id });
           }),
       ),
     );
-    /** @type {Record<string, number>} */
-    const total = {};
-    for (const s of [main, ...workers])
-      for (const [k, v] of Object.entries(s)) if (k !== 'worker') total[k] = (total[k] ?? 0) + v;
-    total.pendingJs = this.pending.size;
-    return { main, workers: /** @type {any} */ (workers), total };
+  }
+
+  /**
+   * dump reports everything alive in every instance, one line an object:
+   * busy fibers with the function they run and the source line they are
+   * blocked at, pipe ends and calls with the line that made them.
+   * @returns {Promise<string>}
+   */
+  async dump() {
+    const workers = await this.#ask('dump', 'instance (dead)\n');
+    return [this.host.dump(), ...workers].join('');
   }
 
   /**

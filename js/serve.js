@@ -44,6 +44,8 @@ export function serve({ self, glue, loadFactory, post, listen }) {
       else host.deliverCtrl(0, m.f, m.p, m.e);
     } else if (m.t === 'stats') {
       post({ t: 'stats', id: m.id, s: host.stats() }, []);
+    } else if (m.t === 'dump') {
+      post({ t: 'dump', id: m.id, s: host.M ? host.dump() : '' }, []);
     }
   });
 }

@@ -22,6 +22,7 @@ typedef struct callobj {
   int kind;
   int cancelled; /* 0, or the reason it was cancelled with */
   int detached;  /* its maker has finished: free it when it completes */
+  const char *made; /* source line that made it, for wm_dump */
   wm__waitq wq;
 } callobj;
 
@@ -38,8 +39,24 @@ static callobj *call_new(int token, uint32_t group) {
   c->token = token;
   c->group = group;
   c->parent = wm__current_job();
+  c->made = wm__loc;
   wm__rt.stats.calls++;
   return c;
+}
+
+int wm__dump_calls(char *b, size_t n) {
+  static const char *const kinds[] = {"remote", "local", "chain"};
+  int len = 0;
+  for (uint32_t i = 0; i < calls.cap; i++) {
+    const callobj *c = calls.objs[i];
+    if (!c) continue;
+    len += wm__dumpf(b, n, len, "call %#x %s%s, %s%s, made at %s\n", c->id,
+                     c->group ? "stage of a " : "", kinds[c->kind],
+                     c->done ? "done, not waited for" : "running",
+                     c->cancelled ? " (cancelled)" : "",
+                     c->made ? c->made : "?");
+  }
+  return len;
 }
 
 /* each_call runs f on every call object that matches, by id, so that f may

@@ -156,6 +156,7 @@ WM__ENTRY int wm__js_call(const uint32_t *fns, int n, int where, int in_port,
   }
   for (int i = 0; i < n; i++) list[i] = wm__registered(fns[i]);
   wm_pipe in, out;
+  wm__loc = n == 1 ? "(JS: mesh.go)" : "(JS: mesh.chain)";
   int rc = js_ends(in_port, out_port, window, &in, &out);
   if (rc) {
     free(list);
@@ -178,6 +179,22 @@ WM__ENTRY int wm__js_call(const uint32_t *fns, int n, int where, int in_port,
 }
 
 WM__ENTRY void wm__js_stats(wm_stats *s) { wm_get_stats(s); }
+
+/* wm__js_dump writes wm_dump's report into a buffer it returns (NUL
+ * terminated, valid until the next call), or NULL. */
+WM__ENTRY const char *wm__js_dump(void) {
+  static char *buf;
+  static size_t cap;
+  size_t need = (size_t)wm_dump(NULL, 0) + 1;
+  if (need > cap) {
+    char *nb = realloc(buf, need);
+    if (!nb) return NULL;
+    buf = nb;
+    cap = need;
+  }
+  wm_dump(buf, cap);
+  return buf;
+}
 
 /* wm__js_workers stores the workers that run a JS-made call in ws (at most
  * max) and returns how many: the ones to stop if it ignores cancellation. */

@@ -26,5 +26,6 @@ int wm__js_call(const uint32_t *fns, int n, int where, int in_port,
 void wm__js_stats(wm_stats *s);
 int wm__js_cancel(uint32_t id, int reason);
 int wm__js_workers(uint32_t id, int *ws, int max);
+const char *wm__js_dump(void);
 
 #endif

@@ -20,6 +20,7 @@ struct wm__end {
   uint8_t sent_term, got_term;
   uint8_t started; /* the host delivers the port's frames to us */
   uint32_t owner;  /* the job holding it, see wm__end_own */
+  const char *made; /* source line that made it, for wm_dump */
   int port;        /* host port id, or -1 */
   wm__end *peer; /* local peer, or NULL */
   int status;    /* reader: 0, 1 (EOF) or an error; writer: 0, 1 (gone) */
@@ -36,6 +37,7 @@ static int by_port_cap;
 static wm__end *end_new(int writer, uint32_t window) {
   wm__end *e = calloc(1, sizeof *e);
   if (!e) return NULL;
+  e->made = wm__loc;
   e->writer = (uint8_t)writer;
   e->port = -1;
   e->window = window;
@@ -372,6 +374,7 @@ int wm__end_import(const wm__desc *d, int port, wm_pipe *p) {
   if (!(d->flags & WM__D_PRESENT)) return 0;
   wm__end *e = end_new((d->flags & WM__D_WRITER) != 0, d->window);
   if (!e) goto nomem;
+  e->made = "(moved in from another instance)";
   e->status = d->status;
   if (e->writer) {
     e->count = d->count;
@@ -465,4 +468,27 @@ void wm__port_frame(int port, const uint8_t *p, size_t n) {
 void wm__port_closed(int port) {
   wm__end *e = port >= 0 && port < by_port_cap ? by_port[port] : NULL;
   if (e && !e->got_term) peer_term(e, WM_EDIED);
+}
+
+int wm__dump_pipes(char *b, size_t n) {
+  int len = 0;
+  for (uint32_t i = 0; i < ends.cap; i++) {
+    const wm__end *e = ends.objs[i];
+    if (!e) continue;
+    len += wm__dumpf(b, n, len, "pipe %#x %s %s, %zu bytes buffered, %s, made at %s\n",
+                     e->id, e->writer ? "writer" : "reader",
+                     e->peer ? "local" : e->port >= 0 ? "on a port" : "detached",
+                     e->buf.len,
+                     e->status == 0 ? "open" : e->status == 1 ? (e->writer ? "reader gone" : "at EOF") : wm_strerror(e->status),
+                     e->made ? e->made : "?");
+  }
+  /* Ends closing down have no handle: only their port finds them. */
+  for (int i = 0; i < by_port_cap; i++) {
+    const wm__end *e = by_port[i];
+    if (e && !e->id)
+      len += wm__dumpf(b, n, len, "pipe (closing) %s on port %d, waiting for the far end's %s, made at %s\n",
+                       e->writer ? "writer" : "reader", e->port,
+                       e->writer ? "RCLOSE" : "EOF", e->made ? e->made : "?");
+  }
+  return len;
 }

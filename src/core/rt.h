@@ -50,6 +50,7 @@ struct wm__fiber {
   int runnable;
   /* Cancellation: 0, or the error every blocking call now returns. */
   int cancelled;
+  const char *waits; /* source line it is blocked at, for wm_dump */
   wm__fiber *bnext, *bprev; /* the list of busy fibers */
 };
 
@@ -191,6 +192,16 @@ void wm__coord_worker_up(int worker);
 /* wm__coord_expire fails queued calls whose deadline has passed and returns
  * the earliest deadline left, or -1. */
 int64_t wm__coord_expire(void);
+
+/* ---- Dump (dump.c) ---- */
+
+/* wm__dumpf appends to a report: it formats at offset len of b (size n) as
+ * far as it fits and returns the length the text needs. */
+int wm__dumpf(char *b, size_t n, int len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+int wm__dump_fibers(char *b, size_t n);
+int wm__dump_pipes(char *b, size_t n);
+int wm__dump_calls(char *b, size_t n);
 
 /* wm__refuse counts a refused message and closes the ports that came with
  * it. */

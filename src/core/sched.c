@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "host.h"
+#include "registry.h"
 #include "rt.h"
 
 #define POOL_MAX 64
@@ -77,6 +78,7 @@ int wm__wait(wm__waitq *q, int64_t deadline) {
   if (job_bound) deadline = jd > 0 ? jd : 1;
   if (deadline > 0 && deadline <= wm_now())
     return job_bound ? job_expired(f) : WM_ETIMEDOUT;
+  f->waits = wm__loc;
   f->wq = q;
   f->wprev = NULL;
   f->wnext = q->head;
@@ -220,4 +222,20 @@ void wm__run(void) {
   }
   running = 0;
   arm_timer();
+}
+
+int wm__dump_fibers(char *b, size_t n) {
+  int len = 0;
+  for (const wm__fiber *f = busy; f; f = f->bnext) {
+    const char *name = wm__registered_name(f->job.fn);
+    len += wm__dumpf(b, n, len, "fiber running %s for %s %#x%s", name ? name : "?",
+                     f->job.reply_to < 0 ? "local call" : "call", f->job.reply_id,
+                     f->cancelled ? " (cancelled)" : "");
+    if (f->wq)
+      len += wm__dumpf(b, n, len, ", blocked at %s%s\n", f->waits ? f->waits : "?",
+                       f->in_timers ? " with a deadline" : "");
+    else
+      len += wm__dumpf(b, n, len, ", %s\n", f == current ? "running" : "runnable");
+  }
+  return len;
 }

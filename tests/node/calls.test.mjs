@@ -100,3 +100,18 @@ test('local pipes and fibers inside one worker', async () => {
 test('a deadline wakes a parked fiber', async () => {
   assert.equal(await mesh.go('t_sleep', new Uint8Array([3])).text(), 'slept');
 });
+
+test('dump lists busy fibers with where they wait, and pipes and calls with where they were made', async () => {
+  const hold = new ReadableStream({ start() {} });
+  const ac = new AbortController();
+  const c = mesh.go('t_parent', hold, { signal: ac.signal });
+  let text = '';
+  for (let i = 0; i < 200 && !/fiber running t_cat.*blocked at/.test(text); i++) text = await mesh.dump();
+  assert.match(text, /fiber running t_parent for call 0x[0-9a-f]+, blocked at .*test_fns\.c:\d+/);
+  assert.match(text, /fiber running t_cat for call 0x[0-9a-f]+, blocked at .*test_fns\.c:\d+/);
+  assert.match(text, /call 0x[0-9a-f]+ remote, running, made at .*test_fns\.c:\d+/);
+  assert.match(text, /pipe 0x[0-9a-f]+ writer on a port, .* made at .*test_fns\.c:\d+/);
+  ac.abort();
+  await assert.rejects(c.result);
+  await c.output.cancel();
+});
