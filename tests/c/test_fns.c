@@ -441,3 +441,34 @@ static int t_spin(wm_pipe in, wm_pipe out) {
   return 0;
 }
 WM_EXPORT(t_spin)
+
+/* t_oom takes all the memory the instance may grow to, then checks that the
+ * runtime answers WM_ENOMEM instead of failing in any other way, and gives
+ * the memory back. */
+static int t_oom(wm_pipe in, wm_pipe out) {
+  (void)in;
+  void *blocks[4096];
+  int n = 0;
+  for (size_t size = 64u << 20; size >= 64 && n < 4096;) {
+    void *p = malloc(size);
+    if (p)
+      blocks[n++] = p;
+    else
+      size /= 2;
+  }
+  /* Nothing is left: a pipe cannot be made, or cannot take bytes. */
+  wm_pipe r, w;
+  int rc = wm_pipe_make(&r, &w);
+  int seen = rc == WM_ENOMEM;
+  if (!rc) {
+    static char big[1 << 16];
+    rc = wm_write(w, big, sizeof big, 0);
+    seen = rc == WM_ENOMEM;
+    wm_close(r);
+    wm_close(w);
+  }
+  while (n) free(blocks[--n]);
+  if (!seen) return -6000;
+  return put(out, "ENOMEM");
+}
+WM_EXPORT(t_oom)

@@ -73,3 +73,8 @@ test('a cancelled call that never blocks is stopped with its worker after the gr
   await upAgain(1);
   assert.equal(mesh.restarts, restarts + 1);
 });
+
+test('out of memory in a worker is a clear WM_ENOMEM, and the worker recovers', async () => {
+  assert.equal(await mesh.go('t_oom', undefined, { where: 1 }).text(), 'ENOMEM');
+  assert.equal(await mesh.go('t_upper', 'after', { where: 1 }).text(), 'AFTER');
+});
