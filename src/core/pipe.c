@@ -3,6 +3,11 @@
  * MessagePort, with credit-based flow control: the writer may have at most
  * `window` bytes that the reader has not yet consumed and credited back).
  *
+ * A port-backed writer gathers small writes into one outgoing chunk, sent
+ * when it is full, before the writer blocks, closes or moves, and at the end
+ * of each scheduler run (wm__pipe_flush): a write costs a frame only when
+ * the writer has nothing better to do, so it adds no latency.
+ *
  * Closing a port-backed end is a handshake: each side sends exactly one
  * terminal frame (EOF or ERR from the writer, RCLOSE from the reader) and
  * frees its end, closing the port, once it has both sent its own and
@@ -28,11 +33,63 @@ struct wm__end {
   uint32_t window;
   uint32_t count; /* writer: bytes in flight; reader: read, not credited */
   wm__waitq wq;
+  /* Port-backed writer: written, not yet sent (not counted in count, but
+   * within the window: count + outlen <= window). */
+  uint8_t *out; /* WM__CHUNK bytes, or NULL */
+  uint32_t outlen;
+  wm__end *dnext, *dprev; /* on the pending list while outlen > 0 */
 };
 
 static wm__htab ends;
 static wm__end **by_port;
 static int by_port_cap;
+static wm__end *pending; /* writers with output to send */
+
+/* Emptied output chunks are kept for the next writer, a few at most: most
+ * ends are idle, and a chunk per idle end would add up. */
+#define SPARE_MAX 4
+static uint8_t *spare[SPARE_MAX];
+static int nspare;
+
+static uint8_t *chunk_get(void) {
+  return nspare ? spare[--nspare] : malloc(WM__CHUNK);
+}
+
+static void chunk_put(uint8_t *b) {
+  if (nspare < SPARE_MAX)
+    spare[nspare++] = b;
+  else
+    free(b);
+}
+
+static void unpend(wm__end *e) {
+  if (!e->outlen) return;
+  if (e->dprev)
+    e->dprev->dnext = e->dnext;
+  else
+    pending = e->dnext;
+  if (e->dnext) e->dnext->dprev = e->dprev;
+  e->dnext = e->dprev = NULL;
+}
+
+/* flush sends e's gathered output, or drops it if no one will read it. */
+static void flush(wm__end *e) {
+  if (!e->out) return;
+  if (e->outlen) {
+    unpend(e);
+    if (!e->status && e->port >= 0 && !e->sent_term) {
+      wm__host_port_send(e->port, WM__F_DATA, e->out, e->outlen);
+      e->count += e->outlen;
+    }
+    e->outlen = 0;
+  }
+  chunk_put(e->out);
+  e->out = NULL;
+}
+
+void wm__pipe_flush(void) {
+  while (pending) flush(pending);
+}
 
 static wm__end *end_new(int writer, uint32_t window) {
   wm__end *e = calloc(1, sizeof *e);
@@ -89,6 +146,7 @@ static void end_free(wm__end *e) {
     wm__host_port_close(port);
   }
   if (e->id) wm__h_del(&ends, e->id);
+  flush(e); /* the port is gone: drops it */
   wm__bytes_fini(&e->buf);
   wm__wake_all(&e->wq);
   free(e);
@@ -162,6 +220,38 @@ ssize_t wm_read(wm_pipe p, void *buf, size_t n, int64_t deadline) {
   }
 }
 
+/* put_out takes up to n bytes for a port-backed writer, as far as the window
+ * allows, and returns how many it took (0: the window is full). */
+static size_t put_out(wm__end *e, const uint8_t *b, size_t n) {
+  size_t k = e->window - e->count - e->outlen;
+  if (k > n) k = n;
+  if (!k) return 0;
+  if (!e->outlen && k >= WM__CHUNK) {
+    /* A whole chunk goes out as it is, without a copy. */
+    wm__host_port_send(e->port, WM__F_DATA, b, WM__CHUNK);
+    e->count += WM__CHUNK;
+    return WM__CHUNK;
+  }
+  if (!e->out && !(e->out = chunk_get())) {
+    /* No memory to gather in: send the write as it comes. */
+    if (k > WM__CHUNK) k = WM__CHUNK;
+    wm__host_port_send(e->port, WM__F_DATA, b, k);
+    e->count += (uint32_t)k;
+    return k;
+  }
+  if (k > WM__CHUNK - e->outlen) k = WM__CHUNK - e->outlen;
+  if (!e->outlen) {
+    e->dprev = NULL;
+    e->dnext = pending;
+    if (pending) pending->dprev = e;
+    pending = e;
+  }
+  memcpy(e->out + e->outlen, b, k);
+  e->outlen += (uint32_t)k;
+  if (e->outlen == WM__CHUNK) flush(e);
+  return k;
+}
+
 int wm_write(wm_pipe p, const void *buf, size_t n, int64_t deadline) {
   wm__end *e = get(p);
   if (!e) return WM_EBADF;
@@ -181,13 +271,7 @@ int wm_write(wm_pipe p, const void *buf, size_t n, int64_t deadline) {
         wm__wake_all(&r->wq);
       }
     } else if (e->port >= 0) {
-      if (e->count < e->window) {
-        k = e->window - e->count;
-        if (k > n) k = n;
-        if (k > WM__CHUNK) k = WM__CHUNK;
-        wm__host_port_send(e->port, WM__F_DATA, b, k);
-        e->count += (uint32_t)k;
-      }
+      k = put_out(e, b, n);
     } else {
       return WM_EPIPE;
     }
@@ -196,11 +280,13 @@ int wm_write(wm_pipe p, const void *buf, size_t n, int64_t deadline) {
       n -= k;
       continue;
     }
-    start(e);
+    flush(e); /* the reader must see it all to credit it back */
     int rc = wm__wait(&e->wq, deadline);
     if (rc) return rc;
     if (!(e = get(p))) return WM_EBADF;
   }
+  /* Outside a fiber no scheduler run ends after us to send it. */
+  if (!wm__in_fiber()) flush(e);
   return 0;
 }
 
@@ -228,6 +314,7 @@ static void term_writer(wm__end *e, int status) {
     wm__wake_all(&r->wq);
     end_free(e);
   } else if (e->port >= 0 && !e->sent_term) {
+    flush(e); /* the data goes before the terminal */
     if (status == 1) {
       wm__host_port_send(e->port, WM__F_EOF, NULL, 0);
     } else {
@@ -350,6 +437,7 @@ int wm__end_export(wm_pipe p, wm__desc *d, int *port) {
     *port = other;
   } else if (e->port >= 0) {
     if (!e->writer) send_credit(e);
+    flush(e); /* what was written goes from here, and counts as in flight */
     if (e->writer) d->count = e->count;
     *port = e->port;
     unbind(e);

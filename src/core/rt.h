@@ -207,4 +207,10 @@ int wm__dump_calls(char *b, size_t n);
  * it. */
 void wm__refuse(const int *ports, int nports);
 
+/* ---- Data plane (pipe.c) ---- */
+
+/* wm__pipe_flush sends the output that port-backed writers have gathered;
+ * the scheduler calls it once every fiber has parked. */
+void wm__pipe_flush(void);
+
 #endif

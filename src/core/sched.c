@@ -221,6 +221,8 @@ void wm__run(void) {
     }
   }
   running = 0;
+  /* Every fiber has parked: what they wrote can go now. */
+  wm__pipe_flush();
   arm_timer();
 }
 

@@ -450,6 +450,79 @@ static void remote_reader_flow_control(void) {
   stub_close(port);
 }
 
+/* recv_data takes one DATA frame from port, checks that it continues the
+ * pattern from base, and returns its size (0 if nothing is waiting). */
+static size_t recv_data(int port, size_t base) {
+  static uint8_t b[WM__CHUNK + 1];
+  long n = stub_recv(port, b, sizeof b);
+  if (n < 0) return 0;
+  CHECK(n > 1);
+  CHECK_EQ(b[0], WM__F_DATA);
+  for (long i = 1; i < n; i++) CHECK_EQ(b[i], pattern(base + (size_t)i - 1));
+  return (size_t)n - 1;
+}
+
+static int g_port;
+
+static void gather_body(void) {
+  uint8_t *b = test_alloc(5 * 16384 + 10);
+  for (size_t i = 0; i < 5 * 16384 + 10; i++) b[i] = pattern(i);
+  for (int i = 0; i < 5; i++) CHECK_EQ(wm_write(g_w, b + i * 16384, 16384, -1), 0);
+  for (int i = 0; i < 10; i++) CHECK_EQ(wm_write(g_w, b + 5 * 16384 + i, 1, -1), 0);
+  free(b);
+  /* A chunk went out when it was full; the rest waits for the run's end. */
+  CHECK_EQ(recv_data(g_port, 0), WM__CHUNK);
+  CHECK_EQ(recv_data(g_port, WM__CHUNK), 0);
+}
+
+/* Small writes in a fiber are gathered into chunks: a frame goes out when a
+ * chunk is full, or once every fiber has parked. Outside a fiber a write
+ * goes at once, since no scheduler run ends after it. */
+static void writes_gathered(void) {
+  mk(&g_r, &g_w, WM__DEFAULT_WINDOW);
+  g_port = far_end(g_r);
+  in_fiber(gather_body);
+  CHECK_EQ(recv_data(g_port, WM__CHUNK), 16384 + 10);
+  CHECK_EQ(recv_data(g_port, 0), 0);
+  static const uint8_t two[2] = {0x11, 0x22};
+  CHECK_EQ(wm_write(g_w, two, 2, 0), 0);
+  uint8_t f[8];
+  CHECK_EQ(stub_recv(g_port, f, sizeof f), 3);
+  CHECK(f[0] == WM__F_DATA && f[1] == 0x11 && f[2] == 0x22);
+  CHECK_EQ(wm_close(g_w), 0);
+  stub_run();
+  CHECK_EQ(stub_recv(g_port, f, sizeof f), 1);
+  CHECK_EQ(f[0], WM__F_EOF);
+  stub_post(g_port, WM__F_RCLOSE, NULL, 0);
+  stub_run();
+  CHECK(stub_peer_gone(g_port));
+  stub_close(g_port);
+}
+
+static void moved_writer_body(void) {
+  static const uint8_t xyz[3] = {'x', 'y', 'z'};
+  CHECK_EQ(wm_write(g_w, xyz, 3, -1), 0);
+  uint8_t f[8];
+  CHECK_EQ(stub_recv(g_port, f, sizeof f), -1); /* gathered */
+  wm__desc d;
+  int port;
+  CHECK_EQ(wm__end_export(g_w, &d, &port), 0);
+  /* It went out before the port moved, and counts as in flight. */
+  CHECK_EQ(stub_recv(g_port, f, sizeof f), 4);
+  CHECK(f[0] == WM__F_DATA && !memcmp(f + 1, xyz, 3));
+  CHECK_EQ(d.count, 3);
+  stub_take(port);
+  stub_close(port);
+}
+
+/* A writer that moves sends what it has gathered first. */
+static void moved_writer_sends_gathered(void) {
+  mk(&g_r, &g_w, 1000);
+  g_port = far_end(g_r);
+  in_fiber(moved_writer_body);
+  stub_close(g_port);
+}
+
 /* The reader credits what it has consumed, and no more once the writer has
  * closed; it sees EOF after the data. */
 static uint32_t credits(int port) {
@@ -727,6 +800,8 @@ int main(int argc, char **argv) {
       TEST(export_bad_handle, 0),
       TEST(remote_reader_flow_control, T_FIBER),
       TEST(remote_writer_credits, 0),
+      TEST(writes_gathered, T_FIBER),
+      TEST(moved_writer_sends_gathered, T_FIBER),
       TEST(data_beyond_window, 0),
       TEST(malformed_frames_fail_pipe, 0),
       TEST(credit_beyond_in_flight, 0),
