@@ -210,6 +210,12 @@ static int start_job(wm__job *job) {
 /* run_here starts fn in a fiber of this instance, keeping the handles. */
 static int run_here(wm_pipe in, wm_pipe out, wm_fn fn, const wm_opts *o,
                     callobj *c) {
+  /* The ends change hands even here: new handles for the job, so that the
+   * caller's old ones fail as those of a moved end do. */
+  int rc = 0;
+  if (in.id) rc = wm__end_rehandle(&in);
+  if (!rc && out.id) rc = wm__end_rehandle(&out);
+  if (rc) return rc;
   wm__job job = {fn, in, out, c->id, -1, 0, o ? o->deadline : -1};
   return start_job(&job);
 }

@@ -366,6 +366,16 @@ int wm_close_error(wm_pipe p, int err) {
   return 0;
 }
 
+int wm__end_rehandle(wm_pipe *p) {
+  wm__end *e = get(*p);
+  if (!e) return WM_EBADF;
+  uint32_t id = wm__h_add(&ends, e);
+  if (!id) return WM_ENOMEM;
+  wm__h_del(&ends, e->id);
+  e->id = p->id = id;
+  return 0;
+}
+
 void wm__end_own(wm_pipe p, uint32_t owner) {
   wm__end *e = get(p);
   if (e) e->owner = owner;

@@ -102,6 +102,10 @@ typedef struct wm__end wm__end;
 int wm__end_check(wm_pipe p, int want_writer);
 int wm__end_export(wm_pipe p, wm__desc *d, int *port);
 
+/* wm__end_rehandle gives an end a new handle in *p; the old one stops
+ * working, as a moved end's does. Returns WM_EBADF or WM_ENOMEM. */
+int wm__end_rehandle(wm_pipe *p);
+
 /* wm__end_own marks an end as held by job owner (non-zero). */
 void wm__end_own(wm_pipe p, uint32_t owner);
 

@@ -407,10 +407,12 @@ static void chain_nomem(void) {
  * itself. With 12-bit generations, 4095 reuses of the slot later that id
  * belongs to someone else's pipe, and wm__finish closes it. */
 static wm_pipe ctl_r, ctl_w;
+static uint32_t job_in_id; /* the id the job held its input under */
 
 static int f_close_in_then_wait(wm_pipe in, wm_pipe out) {
   (void)out;
   char b;
+  job_in_id = in.id;
   wm_close(in);
   return (int)wm_read(ctl_r, &b, 1, -1);
 }
@@ -420,10 +422,10 @@ static void finish_closes_reused_handle(void) {
   wm_pipe in, w;
   CHECK_EQ(wm_pipe_make(&in, &w), 0);
   CHECK_EQ(wm_pipe_make(&ctl_r, &ctl_w), 0);
-  uint32_t stale = in.id;
   wm_call c;
   CHECK_EQ(wm_go(in, WM_PIPE_NONE, f_close_in_then_wait, NULL, &c), 0);
   stub_run(); /* closes in, then waits */
+  uint32_t stale = job_in_id;
   CHECK_EQ(wm_close(w), 0);
   wm_pipe a = {0}, b = {0};
   for (int i = 0; i < 100000; i++) {

@@ -289,6 +289,19 @@ static int t_misuse(wm_pipe in, wm_pipe out) {
   CHECK(wm_wait(c, -1) == 0);
   CHECK(wm_wait(c, -1) == WM_EBADF);
   CHECK(wm_strerror(WM_ENOFN) && wm_strerror(12345));
+  /* One end handed to two calls: the second finds it gone. */
+  wm_opts here = WM_OPTS_INIT;
+  here.where = WM_HERE;
+  for (int i = 0; i < 2; i++) {
+    wm_call c2;
+    CHECK(wm_pipe_make(&r, &w) == 0);
+    CHECK(wm_go(r, WM_PIPE_NONE, t_cat, i ? &here : NULL, &c) == 0);
+    CHECK(wm_go(r, WM_PIPE_NONE, t_cat, i ? &here : NULL, &c2) == WM_EBADF);
+    CHECK(wm_read(r, b, 1, 0) == WM_EBADF);
+    CHECK(wm_close(r) == WM_EBADF);
+    CHECK(wm_close(w) == 0);
+    CHECK(wm_wait(c, -1) == 0);
+  }
   return put(out, "ok");
 }
 WM_EXPORT(t_misuse)
