@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
@@ -26,7 +27,8 @@ function toPath(p) {
  * @param {string | URL} glue
  */
 export function loadFactory(glue) {
-  return require(toPath(glue));
+  // Resolved first: require would take 'build/m.js' for a package name.
+  return require(resolve(toPath(glue)));
 }
 
 /**
