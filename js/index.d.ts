@@ -42,6 +42,11 @@ export interface CallOptions {
   timeout?: number;
   /** Cancels the call and every call it made: its blocking calls return WM_ECANCELED. */
   signal?: AbortSignal;
+  /**
+   * Milliseconds a cancelled call has to end before its worker is
+   * terminated (and replaced); the call then fails with WM_EDIED. Default 1000.
+   */
+  grace?: number;
   /** Bytes in flight per pipe. Default 512 KiB. */
   window?: number;
   /** false: the function gets no output pipe. */
@@ -91,6 +96,8 @@ export declare class Mesh implements AsyncDisposable {
   private constructor();
   /** The number of workers. */
   readonly size: number;
+  /** How many workers have died and been replaced. */
+  readonly restarts: number;
   /**
    * Calls one function with input, streaming its output. An unknown name or
    * a bad option throws a WmError at once; every later failure rejects
@@ -104,6 +111,12 @@ export declare class Mesh implements AsyncDisposable {
   chain(fns: FnName[], input?: Input, opts?: CallOptions): Call;
   /** Counts what is alive in every instance. */
   stats(): Promise<MeshStats>;
+  /**
+   * Everything alive in every instance, one line an object: busy fibers
+   * with the function they run and the source line they are blocked at,
+   * pipe ends and calls with the line that made them.
+   */
+  dump(): Promise<string>;
   /** Ends the mesh: workers end, ports close, calls in flight reject with WM_ECLOSED. */
   close(): Promise<void>;
   /** close(), for `await using mesh = await createMesh()`. */

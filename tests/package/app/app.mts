@@ -4,13 +4,14 @@ import * as browser from 'wmesh/browser';
 
 export async function main(): Promise<string> {
   await using mesh: Mesh = await createMesh({ workers: 2, concurrency: 8, queue: 100 });
-  const opts: CallOptions = { where: 'main', timeout: 1000, signal: AbortSignal.timeout(1000), window: 65536 };
+  const opts: CallOptions = { where: 'main', timeout: 1000, signal: AbortSignal.timeout(1000), grace: 500, window: 65536 };
   const call: Call = mesh.go('upper', 'hello', opts);
   const out: ReadableStream<Uint8Array> = call.output;
   const rc: number = await call.result;
   const bytes: Uint8Array = await mesh.chain(['gen', 'upper'], new Uint8Array([1])).bytes();
   const stats: MeshStats = await mesh.stats();
-  const n: number = stats.total.pipes + stats.main.fibers + mesh.size;
+  const n: number = stats.total.pipes + stats.main.fibers + mesh.size + mesh.restarts;
+  const alive: string = await mesh.dump();
   try {
     await mesh.go('upper', (async function* () { yield 'a'; })()).text();
   } catch (e) {
@@ -24,5 +25,5 @@ export async function main(): Promise<string> {
   mesh.go('upper', 'x', { priority: 1 });
   // @ts-expect-error: codes are read-only
   codes.WM_EDIED = 0;
-  return `${out.locked} ${rc} ${bytes.length} ${n}`;
+  return `${out.locked} ${rc} ${bytes.length} ${n} ${alive}`;
 }
