@@ -47,7 +47,8 @@ enum {
   WM_EPROTO = -11,    /* a malformed or forged message was refused */
   WM_ENOTFIBER = -12, /* would block outside a fiber */
   WM_ECLOSED = -13,   /* the mesh is shutting down */
-  WM_ERRMAX = -14
+  WM_EEARLY = -14,    /* a service ended before it was ready */
+  WM_ERRMAX = -15
 };
 
 /* wm_pipe is one end of a pipe: the reading end or the writing end. */
@@ -187,6 +188,53 @@ int wm_wait(wm_call c, int64_t deadline);
  * wm_wait it as usual. Returns 0 (also for a call that has finished), or
  * WM_EBADF for a bad handle. A function that never blocks is not stopped. */
 int wm_cancel(wm_call c);
+
+/* ---- Services -------------------------------------------------------------
+ *
+ * A service is a long-running call: it starts, signals that it is ready,
+ * serves until it is halted (or ends early, which wm_wait reports with its
+ * result), and is halted with a grace deadline after which it is stopped by
+ * force. */
+
+/* wm_ready signals the caller of the running function that it is ready;
+ * later calls do nothing. Returns 0, or WM_ENOTFIBER outside a function. */
+int wm_ready(void);
+
+/* wm_start starts fn like wm_go and waits until it is ready. On success
+ * *c is the running service: halt it with wm_halt (or learn when it ends
+ * with wm_wait). Otherwise the call is over and freed, nothing is taken if
+ * wm_go refused it, and the result is the error: the function's own result
+ * if it ended before it was ready (WM_EEARLY if that result was 0), or
+ * WM_ETIMEDOUT if the deadline passed first (it was then halted, with one
+ * more second of grace). */
+int wm_start(wm_pipe in, wm_pipe out, wm_fn fn, const wm_opts *o, wm_call *c,
+             int64_t deadline);
+
+/* wm_halt cancels a call and waits for it to end until grace (an absolute
+ * deadline); a call still running then is stopped by force by terminating
+ * its worker (it fails with WM_EDIED; a call running in this instance
+ * cannot be, and WM_ETIMEDOUT is returned with the handle still valid).
+ * Otherwise it returns the call's result and frees the handle. */
+int wm_halt(wm_call c, int64_t grace);
+
+/* wm_service is one service of wm_start_all: a function and its ends. */
+typedef struct wm_service {
+  wm_fn fn;
+  wm_pipe in, out;
+} wm_service;
+
+/* wm_start_all starts n services, one after another, each until ready, and
+ * stores their calls in cs. If one fails to start, the ones already started
+ * are halted (in reverse order, with grace until deadline plus a second),
+ * the pipe ends of those not yet started are closed, and its error is
+ * returned. Returns 0 when all are ready. */
+int wm_start_all(const wm_service *svcs, size_t n, const wm_opts *o,
+                 wm_call *cs, int64_t deadline);
+
+/* wm_halt_all halts n services in reverse order, all with one grace
+ * deadline, and returns the first non-zero result other than WM_ECANCELED
+ * (a service halted while serving reports that), or 0. */
+int wm_halt_all(wm_call *cs, size_t n, int64_t grace);
 
 /* ---- Introspection ------------------------------------------------------- */
 

@@ -4,7 +4,7 @@
 import * as env from './env/browser.js';
 import { createMesh as create } from './mesh.js';
 
-export { Mesh, Call } from './mesh.js';
+export { Mesh, Call, Service, haltAll } from './mesh.js';
 export { WmError, codes, strerror } from './errors.js';
 export { collect } from './pipe.js';
 

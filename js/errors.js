@@ -16,6 +16,7 @@ export const codes = Object.freeze({
   WM_EPROTO: -11,
   WM_ENOTFIBER: -12,
   WM_ECLOSED: -13,
+  WM_EEARLY: -14,
 });
 
 const messages = [
@@ -33,6 +34,7 @@ const messages = [
   'malformed or forged message refused',
   'would block outside a fiber',
   'mesh is shutting down',
+  'service ended before it was ready',
 ];
 
 const names = Object.fromEntries(Object.entries(codes).map(([k, v]) => [v, k]));

@@ -47,12 +47,15 @@ export const STATS_FIELDS = /** @type {const} */ ([
 
 export class Host {
   /**
-   * @param {{ self: number, postCtrl: PostCtrl, onDone?: (token: number, rc: number) => void }} o
+   * @param {{ self: number, postCtrl: PostCtrl, onDone?: (token: number, rc: number) => void,
+   *   onReady?: (token: number) => void, onKill?: (worker: number) => void }} o
    */
-  constructor({ self, postCtrl, onDone }) {
+  constructor({ self, postCtrl, onDone, onReady, onKill }) {
     this.self = self;
     this.postCtrl = postCtrl;
     this.onDone = onDone ?? (() => {});
+    this.onReady = onReady ?? (() => {});
+    this.onKill = onKill ?? (() => {});
     /** @type {(MessagePort | undefined)[]} */
     this.ports = [];
     /** @type {number[]} */
@@ -199,6 +202,14 @@ export class Host {
 
   done(token, rc) {
     this.onDone(token, rc);
+  }
+
+  ready(token) {
+    this.onReady(token);
+  }
+
+  kill(w) {
+    this.onKill(w);
   }
 
   // ---- events into C ----

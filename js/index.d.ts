@@ -91,6 +91,32 @@ export declare class Call {
   text(): Promise<string>;
 }
 
+export interface StartOptions extends CallOptions {
+  /** Milliseconds to wait for the service to be ready; it is then halted and the start fails with WM_ETIMEDOUT. */
+  startTimeout?: number;
+}
+
+/** A started service: ready, and running until halted. */
+export declare class Service {
+  private constructor();
+  /** The call that runs it. */
+  readonly call: Call;
+  readonly name: string;
+  /** The service's output. */
+  readonly output: ReadableStream<Uint8Array>;
+  /** Settles when the service ends, early or not: its result, or a WmError. */
+  readonly result: Promise<number>;
+  /**
+   * Cancels the service and waits for it to end; after grace ms (1000) it is
+   * stopped with its worker. Resolves with its result code (WM_ECANCELED for
+   * a service halted while serving, WM_EDIED for one stopped by force).
+   */
+  halt(grace?: number): Promise<number>;
+}
+
+/** Halts services in reverse order; resolves with their results in the order given. */
+export declare function haltAll(services: Service[], grace?: number): Promise<number[]>;
+
 /** A running mesh: made by createMesh, ended by close. */
 export declare class Mesh implements AsyncDisposable {
   private constructor();
@@ -109,6 +135,14 @@ export declare class Mesh implements AsyncDisposable {
    * between stages joining the workers directly.
    */
   chain(fns: FnName[], input?: Input, opts?: CallOptions): Call;
+  /**
+   * Starts a service (a function that calls wm_ready() once it can serve)
+   * and resolves when it is ready; rejects with its error if it ends first
+   * (WM_EEARLY if it ended with 0), or WM_ETIMEDOUT after startTimeout.
+   */
+  start(fn: FnName, input?: Input, opts?: StartOptions): Promise<Service>;
+  /** Starts services one after another; if one fails, halts the started ones and rejects. */
+  startAll(list: { fn: FnName; input?: Input; opts?: StartOptions }[]): Promise<Service[]>;
   /** Counts what is alive in every instance. */
   stats(): Promise<MeshStats>;
   /**
@@ -138,6 +172,7 @@ export declare const codes: Readonly<{
   WM_EPROTO: -11;
   WM_ENOTFIBER: -12;
   WM_ECLOSED: -13;
+  WM_EEARLY: -14;
 }>;
 
 export type CodeName = keyof typeof codes;

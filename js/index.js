@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import * as env from './env/node.js';
 import { createMesh as create } from './mesh.js';
 
-export { Mesh, Call } from './mesh.js';
+export { Mesh, Call, Service, haltAll } from './mesh.js';
 export { WmError, codes, strerror } from './errors.js';
 export { collect } from './pipe.js';
 

@@ -77,6 +77,62 @@ export class Call {
   }
 }
 
+/**
+ * Service is a started service: a Call that is ready and runs until halted.
+ * `result` settles when it ends, early or not.
+ */
+export class Service {
+  /**
+   * @param {Call} call
+   * @param {(grace?: number) => void} cancel
+   */
+  constructor(call, cancel) {
+    this.call = call;
+    this.name = call.name;
+    this.#cancel = cancel;
+  }
+
+  #cancel;
+
+  /** the service's output stream */
+  get output() {
+    return this.call.output;
+  }
+
+  /** settles when the service ends: its result, or a WmError */
+  get result() {
+    return this.call.result;
+  }
+
+  /**
+   * halt cancels the service and waits for it to end; after `grace` ms it
+   * is stopped with its worker. Resolves with its result code (a service
+   * halted while serving usually reports WM_ECANCELED; one stopped by force
+   * WM_EDIED); never rejects.
+   * @param {number} [grace]
+   * @returns {Promise<number>}
+   */
+  async halt(grace = 1000) {
+    this.#cancel(grace);
+    return this.call.result.then(
+      (rc) => rc,
+      (e) => (e instanceof WmError ? e.code : codes.WM_EINVAL),
+    );
+  }
+}
+
+/**
+ * haltAll halts services in reverse order of their start.
+ * @param {Service[]} services
+ * @param {number} [grace]
+ * @returns {Promise<number[]>} their results, in the order given
+ */
+export async function haltAll(services, grace) {
+  const out = new Array(services.length);
+  for (let i = services.length - 1; i >= 0; i--) out[i] = await services[i].halt(grace);
+  return out;
+}
+
 /** Mesh is a running mesh: made by createMesh, ended by close. */
 export class Mesh {
   /** @param {MeshOptions} o @param {Env} env @internal use createMesh */
@@ -104,13 +160,18 @@ export class Mesh {
       postCtrl: (dest, frame, ports, early) =>
         this.workers[dest]?.post({ t: 'f', f: frame, p: ports, e: early }, [frame, ...ports, ...early.flat()]),
       onDone: (token, rc) => this.#done(token, rc),
+      onReady: (token) => this.pending.get(token)?.ready?.(),
+      // A worker asked (wm_halt's grace is over) to stop another one.
+      onKill: (w) => {
+        if (!this.closed && !this.dead.has(w)) this.workers[w]?.terminate();
+      },
     });
     /** @type {Map<string, number>} */
     this.indices = new Map();
   }
 
   /** @param {MeshOptions} o @internal */
-  async start(o) {
+  async launch(o) {
     const env = this.env;
     const glue = o.module;
     const wasmSrc = o.wasm ?? String(glue).replace(/\.js$/, '.wasm');
@@ -273,7 +334,9 @@ export class Mesh {
     const outCh = opts.output === false ? null : new MessageChannel();
     const token = this.nextToken++;
     /** @type {Promise<number>} */
-    const result = new Promise((resolve, reject) => this.pending.set(token, { resolve, reject, name }));
+    const result = new Promise((resolve, reject) =>
+      this.pending.set(token, { resolve, reject, name, ready: opts.onReady }),
+    );
     result.catch(() => {}); // a caller who only reads the output must not crash the process
     const h = this.host;
     const inId = inCh ? h.addPort(inCh.port2) : -1;
@@ -294,18 +357,19 @@ export class Mesh {
     const rc = h.mod._wm__js_call(fnsPtr, idx.length, where, inId, outId, window, token, deadline, idPtr);
     const callId = h.mod.HEAP32[idPtr >> 2] >>> 0;
     h.mod._free(fnsPtr);
+    /** cancel cancels the call, and stops it by force after the grace. */
+    const cancel = (grace = opts.grace ?? 1000) => {
+      if (this.closed || !this.pending.has(token)) return;
+      h.mod._wm__js_cancel(callId, codes.WM_ECANCELED);
+      // A function that ignores cancellation is stopped with its worker.
+      const timer = setTimeout(() => this.#stop(callId, token), grace);
+      result.then(
+        () => clearTimeout(timer),
+        () => clearTimeout(timer),
+      );
+    };
     if (!rc && signal) {
-      const onAbort = () => {
-        if (this.closed) return;
-        h.mod._wm__js_cancel(callId, codes.WM_ECANCELED);
-        // A function that ignores cancellation is stopped with its worker.
-        const grace = opts.grace ?? 1000;
-        const timer = setTimeout(() => this.#stop(callId, token), grace);
-        result.then(
-          () => clearTimeout(timer),
-          () => clearTimeout(timer),
-        );
-      };
+      const onAbort = () => cancel();
       signal.addEventListener('abort', onAbort, { once: true });
       result.then(
         () => signal.removeEventListener('abort', onAbort),
@@ -322,7 +386,68 @@ export class Mesh {
       new PortWriter(inCh.port1, window).pump(input).catch(() => {});
     }
     const output = outCh ? readableFromPort(outCh.port1, window, name) : null;
-    return new Call(name, output, result);
+    const call = new Call(name, output, result);
+    this.#cancels.set(call, cancel);
+    return call;
+  }
+
+  /** @type {WeakMap<Call, (grace?: number) => void>} */
+  #cancels = new WeakMap();
+
+  /**
+   * start starts a service: a function that calls wm_ready() once it can
+   * serve, then runs until halted. It resolves when the service is ready;
+   * it rejects with the function's error if it ends first (WM_EEARLY if it
+   * ended with 0), or with WM_ETIMEDOUT after `startTimeout` ms (the
+   * service is then halted).
+   * @param {string | number} fn
+   * @param {Input} [input]
+   * @param {CallOptions & { startTimeout?: number }} [opts]
+   * @returns {Promise<Service>}
+   */
+  async start(fn, input, opts = {}) {
+    /** @type {() => void} */
+    let onReady = () => {};
+    const ready = new Promise((r) => (onReady = () => r(undefined)));
+    const call = this.#call([fn], input, { ...opts, onReady });
+    const service = new Service(call, /** @type {(grace?: number) => void} */ (this.#cancels.get(call)));
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    let timer;
+    const timeout = new Promise((_, reject) => {
+      if (opts.startTimeout !== undefined)
+        timer = setTimeout(() => reject(new WmError(codes.WM_ETIMEDOUT, call.name)), opts.startTimeout);
+    });
+    const ended = call.result.then((rc) => {
+      throw new WmError(rc === 0 ? codes.WM_EEARLY : rc, call.name);
+    });
+    try {
+      await Promise.race([ready, ended, timeout]);
+      return service;
+    } catch (e) {
+      if (/** @type {WmError} */ (e).code === codes.WM_ETIMEDOUT) await service.halt();
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * startAll starts services one after another, each until ready. If one
+   * fails, the ones already started are halted (in reverse order) and its
+   * error is thrown.
+   * @param {{ fn: string | number, input?: Input, opts?: CallOptions & { startTimeout?: number } }[]} list
+   * @returns {Promise<Service[]>}
+   */
+  async startAll(list) {
+    /** @type {Service[]} */
+    const started = [];
+    try {
+      for (const s of list) started.push(await this.start(s.fn, s.input, s.opts));
+      return started;
+    } catch (e) {
+      await haltAll(started);
+      throw e;
+    }
   }
 
   /**
@@ -406,5 +531,5 @@ export class Mesh {
 export async function createMesh(o, env) {
   if (!o || !o.module) throw new TypeError('wmesh: createMesh needs { module }');
   const mesh = new Mesh(o, env);
-  return mesh.start(o);
+  return mesh.launch(o);
 }

@@ -23,6 +23,7 @@ typedef struct callobj {
   int cancelled; /* 0, or the reason it was cancelled with */
   int detached;  /* its maker has finished: free it when it completes */
   const char *made; /* source line that made it, for wm_dump */
+  int ready;        /* the function has called wm_ready */
   wm__waitq wq;
 } callobj;
 
@@ -117,6 +118,51 @@ void wm__call_complete(uint32_t id, int rc) {
   } else {
     wm__wake_all(&c->wq);
   }
+}
+
+void wm__call_ready(uint32_t id) {
+  callobj *c = wm__h_get(&calls, id);
+  if (!c || c->done || c->ready) {
+    wm__rt.stats.refused++;
+    return;
+  }
+  c->ready = 1;
+  if (c->token > 0)
+    wm__host_ready(c->token);
+  else
+    wm__wake_all(&c->wq);
+}
+
+int wm__wait_ready(uint32_t id, int64_t deadline) {
+  for (;;) {
+    callobj *c = wm__h_get(&calls, id);
+    if (!c || c->group || c->token) return WM_EBADF;
+    if (c->done) return 0;
+    if (c->ready) return 1;
+    int rc = wm__wait(&c->wq, deadline);
+    if (rc) return rc;
+  }
+}
+
+int wm__kill(uint32_t id) {
+  callobj *c = wm__h_get(&calls, id);
+  if (!c || c->done) return 0;
+  if (c->kind == K_LOCAL) return WM_ETIMEDOUT;
+  if (c->kind == K_GROUP) {
+    for (uint32_t i = 0; i < calls.cap; i++) {
+      callobj *s = calls.objs[i];
+      if (s && s->group == id && !s->done) wm__kill(s->id);
+    }
+    return 0;
+  }
+  if (wm__rt.self == 0) {
+    wm__coord_kill(0, id);
+  } else {
+    uint8_t buf[12];
+    size_t n = wm__enc_ctl(buf, WM__F_KILL, id, WM_EDIED);
+    wm__host_ctrl_send(0, buf, n, NULL, 0);
+  }
+  return 0;
 }
 
 int wm__cancel(uint32_t id, int reason) {

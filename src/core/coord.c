@@ -271,6 +271,27 @@ void wm__coord_cancel(int from, uint32_t id, int reason) {
   }
 }
 
+void wm__coord_ready(int from, uint32_t g) {
+  slot *s = wm__h_get(&slots, g);
+  if (!s || s->worker != from) {
+    wm__rt.stats.refused++;
+    return;
+  }
+  if (s->caller == 0) {
+    wm__call_ready(s->caller_call);
+  } else if (s->caller > 0) {
+    uint8_t buf[12];
+    size_t n = wm__enc_ctl(buf, WM__F_READY, s->caller_call, 0);
+    wm__host_ctrl_send(s->caller, buf, n, NULL, 0);
+  }
+}
+
+void wm__coord_kill(int from, uint32_t id) {
+  int w = wm__coord_worker_of(from, id);
+  /* Never the asking worker itself: it would be killing its own caller. */
+  if (w && w != from) wm__host_kill(w);
+}
+
 int wm__coord_worker_of(int from, uint32_t id) {
   for (uint32_t i = 0; i < slots.cap; i++) {
     slot *s = slots.objs[i];

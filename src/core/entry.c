@@ -83,6 +83,17 @@ WM__ENTRY void wm__on_ctrl(int from, const uint8_t *p, size_t n,
       wm__cancel_job(0, id, rc);
     else
       wm__refuse(ports, 0);
+  } else if (type == WM__F_READY && !nports &&
+             !wm__dec_ctl(p, n, WM__F_READY, &id, &rc) && !rc) {
+    if (wm__rt.self == 0)
+      wm__coord_ready(from, id);
+    else if (from == 0)
+      wm__call_ready(id);
+    else
+      wm__refuse(ports, 0);
+  } else if (type == WM__F_KILL && !nports && wm__rt.self == 0 &&
+             !wm__dec_ctl(p, n, WM__F_KILL, &id, &rc)) {
+    wm__coord_kill(from, id);
   } else if (type == WM__F_DONE && !nports && !wm__dec_done(p, n, &id, &rc)) {
     if (wm__rt.self == 0)
       wm__coord_done(from, id, rc);

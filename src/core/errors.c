@@ -16,6 +16,7 @@ static const char *const messages[] = {
     "malformed or forged message refused",
     "would block outside a fiber",
     "mesh is shutting down",
+    "service ended before it was ready",
 };
 
 const char *wm_strerror(int err) {

@@ -40,6 +40,13 @@ void wm__host_kick(void);
 /* wm__host_done reports a JS-made call's result to the JS side. */
 void wm__host_done(int token, int rc);
 
+/* wm__host_ready reports that a JS-made call has signalled it is ready. */
+void wm__host_ready(int token);
+
+/* wm__host_kill terminates worker w (the main instance's host only); the
+ * host then reports its exit as for any worker that dies. */
+void wm__host_kill(int w);
+
 /* wm__host_now returns milliseconds since the Unix epoch. */
 double wm__host_now(void);
 

@@ -51,6 +51,7 @@ struct wm__fiber {
   /* Cancellation: 0, or the error every blocking call now returns. */
   int cancelled;
   const char *waits; /* source line it is blocked at, for wm_dump */
+  int readied;       /* the job has called wm_ready */
   wm__fiber *bnext, *bprev; /* the list of busy fibers */
 };
 
@@ -161,6 +162,27 @@ void wm__cancel_children(uint32_t owner, int reason);
 
 /* wm__cancel is wm_cancel by call id, with a reason. */
 int wm__cancel(uint32_t id, int reason);
+
+/* wm__call_ready records that call id (made here) reports ready. */
+void wm__call_ready(uint32_t id);
+
+/* wm__wait_ready waits until call id is ready or done, or the deadline.
+ * Returns 1 if ready (and not done), 0 if done, or WM_ETIMEDOUT, WM_EBADF,
+ * WM_ENOTFIBER. */
+int wm__wait_ready(uint32_t id, int64_t deadline);
+
+/* wm__kill asks for the worker running call id (made here) to be stopped.
+ * Returns 0, or WM_ETIMEDOUT if the call runs in this instance. */
+int wm__kill(uint32_t id);
+
+/* wm__job_ready sends READY for the job running now. */
+int wm__job_ready(void);
+
+/* wm__coord_ready forwards READY from worker from, for slot g. */
+void wm__coord_ready(int from, uint32_t g);
+
+/* wm__coord_kill stops the worker running call id made by from. */
+void wm__coord_kill(int from, uint32_t id);
 
 /* wm__call_workers stores up to max workers that run call id (every stage
  * of a chain) in ws and returns how many it found. Main instance only. */

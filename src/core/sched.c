@@ -100,6 +100,21 @@ int wm__wait(wm__waitq *q, int64_t deadline) {
 
 uint32_t wm__current_job(void) { return current ? current->job.owner : 0; }
 
+int wm__job_ready(void) {
+  if (!current) return WM_ENOTFIBER;
+  if (current->readied) return 0;
+  current->readied = 1;
+  const wm__job *j = &current->job;
+  if (j->reply_to < 0) {
+    wm__call_ready(j->reply_id);
+  } else {
+    uint8_t buf[12];
+    size_t n = wm__enc_ctl(buf, WM__F_READY, j->reply_id, 0);
+    wm__host_ctrl_send(j->reply_to, buf, n, NULL, 0);
+  }
+  return 0;
+}
+
 int wm__cancel_job(int reply_to, uint32_t reply_id, int reason) {
   for (wm__fiber *f = busy; f; f = f->bnext) {
     if (f->job.reply_to != reply_to || f->job.reply_id != reply_id) continue;
@@ -180,6 +195,7 @@ int wm__spawn(const wm__job *job) {
   f->job = *job;
   f->busy = 1;
   f->cancelled = 0;
+  f->readied = 0;
   f->bprev = NULL;
   f->bnext = busy;
   if (busy) busy->bprev = f;

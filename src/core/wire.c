@@ -74,6 +74,15 @@ static int dec_idrc(const uint8_t *p, size_t n, uint8_t type, uint32_t *id,
   return 0;
 }
 
+size_t wm__enc_ctl(uint8_t *buf, uint8_t type, uint32_t id, int32_t v) {
+  return enc_idrc(buf, type, id, v);
+}
+
+int wm__dec_ctl(const uint8_t *p, size_t n, uint8_t type, uint32_t *id,
+                int32_t *v) {
+  return dec_idrc(p, n, type, id, v);
+}
+
 size_t wm__enc_done(uint8_t *buf, uint32_t id, int32_t rc) {
   return enc_idrc(buf, WM__F_DONE, id, rc);
 }

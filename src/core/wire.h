@@ -22,7 +22,9 @@ enum {
   /* Control frames. */
   WM__F_CALL = 16,
   WM__F_DONE = 17,
-  WM__F_CANCEL = 18 /* same layout as DONE: the call's id and a reason */
+  WM__F_CANCEL = 18, /* same layout as DONE: the call's id and a reason */
+  WM__F_READY = 19,  /* same layout: the call's id; the service is ready */
+  WM__F_KILL = 20    /* same layout: stop the worker running call id */
 };
 
 /* Flags of an end descriptor. */
@@ -85,6 +87,12 @@ int wm__dec_call(const uint8_t *p, size_t n, unsigned nports, wm__callmsg *m);
 
 /* wm__dec_done decodes a DONE frame. Returns WM_EPROTO if malformed. */
 int wm__dec_done(const uint8_t *p, size_t n, uint32_t *id, int32_t *rc);
+
+/* wm__enc_ctl writes a 12-byte frame of DONE's layout of any type, and
+ * wm__dec_ctl reads one of the given type; WM_EPROTO if malformed. */
+size_t wm__enc_ctl(uint8_t *buf, uint8_t type, uint32_t id, int32_t v);
+int wm__dec_ctl(const uint8_t *p, size_t n, uint8_t type, uint32_t *id,
+                int32_t *v);
 
 /* wm__enc_cancel writes a CANCEL frame (12 bytes) and returns its size. */
 size_t wm__enc_cancel(uint8_t *buf, uint32_t id, int32_t reason);

@@ -27,6 +27,10 @@ EM_JS(void, wm__js_kick, (void), { Module.wmHost.kick(); });
 EM_JS(void, wm__js_done, (int token, int rc),
       { Module.wmHost.done(token, rc); });
 
+EM_JS(void, wm__js_ready, (int token), { Module.wmHost.ready(token); });
+
+EM_JS(void, wm__js_kill, (int w), { Module.wmHost.kill(w); });
+
 EM_JS(double, wm__js_now, (void), { return Date.now(); });
 
 void wm__host_ctrl_send(int dest, const void *p, size_t n, const int *ports,
@@ -46,3 +50,5 @@ void wm__host_timer(double at) { wm__js_timer(at); }
 void wm__host_kick(void) { wm__js_kick(); }
 void wm__host_done(int token, int rc) { wm__js_done(token, rc); }
 double wm__host_now(void) { return wm__js_now(); }
+void wm__host_ready(int token) { wm__js_ready(token); }
+void wm__host_kill(int w) { wm__js_kill(w); }

@@ -80,6 +80,9 @@ void stub_ctrl_deliver(int from, const uint8_t *p, size_t n, const int *ports,
 /* stub_done_take takes the oldest wm__host_done report; 0 if none. */
 int stub_done_take(int *token, int *rc);
 
+/* stub_readies and stub_kills count wm__host_ready and wm__host_kill. */
+extern int stub_readies, stub_kills;
+
 /* stub_unread counts control frames and done reports not yet taken. */
 int stub_unread(void);
 

@@ -485,3 +485,92 @@ static int t_oom(wm_pipe in, wm_pipe out) {
   return put(out, "ENOMEM");
 }
 WM_EXPORT(t_oom)
+
+/* ---- services ---- */
+
+/* t_service gets ready, then serves: it upper-cases its input until it is
+ * halted (or its input ends). With no input it just waits to be halted. */
+static int t_service(wm_pipe in, wm_pipe out) {
+  if (wm_ready()) return -7001;
+  wm_ready(); /* twice is harmless */
+  if (in.id) return t_upper(in, out);
+  wm_pipe r, w;
+  char b;
+  int rc = wm_pipe_make(&r, &w);
+  return rc ? rc : (int)wm_read(r, &b, 1, -1);
+}
+WM_EXPORT(t_service)
+
+/* t_service_fails fails before it is ready. */
+static int t_service_fails(wm_pipe in, wm_pipe out) {
+  (void)in;
+  (void)out;
+  return -7000;
+}
+WM_EXPORT(t_service_fails)
+
+/* t_service_stubborn gets ready, then ignores cancellation. */
+static int t_service_stubborn(wm_pipe in, wm_pipe out) {
+  (void)in;
+  (void)out;
+  wm_ready();
+  for (volatile int forever = 1; forever;) {
+  }
+  return 0;
+}
+WM_EXPORT(t_service_stubborn)
+
+/* t_service_slow never gets ready: it waits on a pipe nobody writes. */
+static int t_service_slow(wm_pipe in, wm_pipe out) {
+  (void)out;
+  char b;
+  return (int)wm_read(in, &b, 1, -1);
+}
+WM_EXPORT(t_service_slow)
+
+/* t_services_c drives services from C: start, serve, early end, timeouts,
+ * forced halts, and groups that start and halt together. */
+static int t_services_c(wm_pipe in, wm_pipe out) {
+  (void)in;
+  wm_pipe r, w, r2, w2;
+  wm_call c;
+  char b[16];
+  CHECK(wm_ready() == 0); /* a function may call it even if nobody waits */
+  /* Start, use, halt. */
+  CHECK(wm_pipe_make(&r, &w) == 0);
+  CHECK(wm_pipe_make(&r2, &w2) == 0);
+  CHECK(wm_start(r, w2, t_service, NULL, &c, wm_now() + 5000) == 0);
+  CHECK(wm_write(w, "abc", 3, -1) == 0);
+  CHECK(wm_read(r2, b, sizeof b, -1) == 3 && b[0] == 'A');
+  CHECK(wm_wait(c, 0) == WM_ETIMEDOUT); /* still serving */
+  CHECK(wm_halt(c, wm_now() + 5000) == WM_ECANCELED);
+  CHECK(wm_read(r2, b, sizeof b, -1) == WM_ECANCELED);
+  CHECK(wm_close(r2) == 0 && wm_close(w) == 0);
+  /* Fails before ready: its own result. */
+  CHECK(wm_start(WM_PIPE_NONE, WM_PIPE_NONE, t_service_fails, NULL, &c, -1) == -7000);
+  /* Ends with 0 before ready. */
+  CHECK(wm_start(WM_PIPE_NONE, WM_PIPE_NONE, t_noop, NULL, &c, -1) == WM_EEARLY);
+  /* Never ready: the deadline passes and it is halted. */
+  CHECK(wm_pipe_make(&r, &w) == 0);
+  CHECK(wm_start(r, WM_PIPE_NONE, t_service_slow, NULL, &c, wm_now() + 20) == WM_ETIMEDOUT);
+  CHECK(wm_close(w) == 0);
+  /* Ignores cancellation: the halt stops its worker. */
+  CHECK(wm_start(WM_PIPE_NONE, WM_PIPE_NONE, t_service_stubborn, NULL, &c, -1) == 0);
+  CHECK(wm_halt(c, wm_now() + 20) == WM_EDIED);
+  /* A group whose third service fails: the first two are halted. */
+  wm_service svcs[4] = {{t_service, WM_PIPE_NONE, WM_PIPE_NONE},
+                        {t_service, WM_PIPE_NONE, WM_PIPE_NONE},
+                        {t_service_fails, WM_PIPE_NONE, WM_PIPE_NONE},
+                        {t_service, WM_PIPE_NONE, WM_PIPE_NONE}};
+  CHECK(wm_pipe_make(&r, &w) == 0);
+  svcs[3].in = r; /* never started: closed by wm_start_all */
+  wm_call cs[4];
+  CHECK(wm_start_all(svcs, 4, NULL, cs, wm_now() + 5000) == -7000);
+  CHECK(wm_write(w, "x", 1, 0) == WM_EPIPE);
+  CHECK(wm_close(w) == 0);
+  /* A group that starts and halts together. */
+  CHECK(wm_start_all(svcs, 2, NULL, cs, wm_now() + 5000) == 0);
+  CHECK(wm_halt_all(cs, 2, wm_now() + 5000) == 0);
+  return put(out, "ok");
+}
+WM_EXPORT(t_services_c)

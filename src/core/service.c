@@ -1,0 +1,73 @@
+/* service.c: long-running calls with a lifecycle: start until ready, halt
+ * with a grace deadline, and groups that start and halt together. Built on
+ * calls (call.c): readiness is one more frame, READY, on the call's way. */
+#include "rt.h"
+
+int wm_ready(void) { return wm__job_ready(); }
+
+/* start is wm_start, telling in *taken whether the ends were taken. */
+static int start(wm_pipe in, wm_pipe out, wm_fn fn, const wm_opts *o,
+                 wm_call *c, int64_t deadline, int *taken) {
+  int rc = wm_go(in, out, fn, o, c);
+  *taken = !rc;
+  if (rc) return rc;
+  rc = wm__wait_ready(c->id, deadline);
+  if (rc == 1) return 0;
+  if (rc == 0) {
+    /* It ended before it was ready: report why. */
+    rc = wm_wait(*c, -1);
+    return rc ? rc : WM_EEARLY;
+  }
+  if (rc == WM_ETIMEDOUT || rc == WM_ECANCELED) {
+    int64_t grace = wm_now() + 1000;
+    wm_halt(*c, grace);
+    return rc;
+  }
+  return rc;
+}
+
+int wm_start(wm_pipe in, wm_pipe out, wm_fn fn, const wm_opts *o, wm_call *c,
+             int64_t deadline) {
+  int taken;
+  return start(in, out, fn, o, c, deadline, &taken);
+}
+
+int wm_halt(wm_call c, int64_t grace) {
+  int rc = wm__cancel(c.id, WM_ECANCELED);
+  if (rc) return rc;
+  rc = wm_wait(c, grace);
+  if (rc != WM_ETIMEDOUT) return rc;
+  /* Grace is over: stop its worker, which fails the call with WM_EDIED. */
+  if (wm__kill(c.id)) return WM_ETIMEDOUT;
+  return wm_wait(c, -1);
+}
+
+int wm_start_all(const wm_service *svcs, size_t n, const wm_opts *o,
+                 wm_call *cs, int64_t deadline) {
+  if (!svcs || !cs || !n) return WM_EINVAL;
+  for (size_t i = 0; i < n; i++) {
+    int taken;
+    int rc = start(svcs[i].in, svcs[i].out, svcs[i].fn, o, &cs[i], deadline,
+                   &taken);
+    if (!rc) continue;
+    int64_t grace = (deadline > 0 ? deadline : wm_now()) + 1000;
+    wm_halt_all(cs, i, grace);
+    /* The services never started still hold their ends: close them, and
+     * the failed one's too if wm_go refused it. */
+    for (size_t k = taken ? i + 1 : i; k < n; k++) {
+      if (svcs[k].in.id) wm_close(svcs[k].in);
+      if (svcs[k].out.id) wm_close(svcs[k].out);
+    }
+    return rc;
+  }
+  return 0;
+}
+
+int wm_halt_all(wm_call *cs, size_t n, int64_t grace) {
+  int first = 0;
+  while (n--) {
+    int rc = wm_halt(cs[n], grace);
+    if (rc && rc != WM_ECANCELED && !first) first = rc;
+  }
+  return first;
+}
