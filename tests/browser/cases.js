@@ -55,6 +55,19 @@ async function sha256(b) {
 
 const LIVE = ['fibersBusy', 'pipes', 'calls', 'running', 'ports', 'queued', 'jsPorts', 'pendingJs'];
 
+/**
+ * upAgain waits until worker w takes calls again (bounded by turns, not
+ * by time).
+ * @param {number} w
+ */
+async function upAgain(w) {
+  for (let i = 0; i < 1000; i++) {
+    if (!m().dead.has(w)) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`worker ${w} was not replaced`);
+}
+
 /** @returns {import('../../js/mesh.js').Mesh} */
 function m() {
   if (!mesh) throw new Error('no mesh: run "start" first');
@@ -139,6 +152,7 @@ export const cases = {
 
   async 'a worker that dies'() {
     // A Web Worker has no exit event: env/browser.js reports its end itself.
+    const restarts = m().restarts;
     const hold = new ReadableStream({ start() {} });
     const c = m().go('t_cat', hold, { where: 1 });
     let s = await m().stats();
@@ -148,10 +162,26 @@ export const cases = {
     check(e instanceof WmError && e.code === codes.WM_EDIED, `result: ${e}`);
     const e2 = await rejects(c.bytes());
     check(e2 instanceof WmError && e2.code === codes.WM_EDIED, `output: ${e2}`);
-    // Other calls still run, on the worker that is left.
-    check((await m().go('t_upper', 'alive').text()) === 'ALIVE', 'the mesh goes on');
-    const e3 = await rejects(m().go('t_noop', undefined, { where: 1 }).result);
-    check(e3 instanceof WmError && e3.code === codes.WM_EDIED, `a call placed on the dead worker: ${e3}`);
+    // Other calls still run, and a replacement takes the dead one's place.
+    check((await m().go('t_upper', 'alive', { where: 2 }).text()) === 'ALIVE', 'the mesh goes on');
+    await upAgain(1);
+    check(m().restarts === restarts + 1, 'one replacement');
+    check((await m().go('t_upper', 'replaced', { where: 1 }).text()) === 'REPLACED', 'the replacement serves');
+  },
+
+  async 'a worker that traps'() {
+    // The trap escapes the worker as an error event, its only sign of death,
+    // which env/browser.js takes in: no console error may be left of it.
+    const restarts = m().restarts;
+    const c = m().go('t_trap', undefined, { where: 2 });
+    const e = await rejects(c.result);
+    check(e instanceof WmError && e.code === codes.WM_EDIED, `result: ${e}`);
+    const e2 = await rejects(c.bytes());
+    check(e2 instanceof WmError && e2.code === codes.WM_EDIED, `output: ${e2}`);
+    check((await m().go('t_upper', 'main goes on', { where: 'main' }).text()) === 'MAIN GOES ON', 'main goes on');
+    await upAgain(2);
+    check(m().restarts === restarts + 1, 'one replacement');
+    check((await m().go('t_upper', 'again', { where: 2 }).text()) === 'AGAIN', 'the replacement serves');
   },
 
   async 'no leaks'() {
