@@ -29,7 +29,10 @@ export function serve({ self, glue, loadFactory, post, listen }) {
   listen((m) => {
     if (!m || typeof m !== 'object') return;
     if (m.t === 'init') {
-      instantiate(loadFactory(glue), m.wasm, host).then(
+      // An async function, so that a glue that cannot be loaded (Node's
+      // require throws at once) is reported as fatal, not as a crash.
+      const start = async () => instantiate(loadFactory(glue), m.wasm, host);
+      start().then(
         (M) => {
           M._wm__init(self, 0, 1, 0);
           post({ t: 'ready' }, []);
