@@ -27,11 +27,27 @@
  */
 
 /**
+ * A control message between instances carries control frames (src/core/
+ * wire.h) with the ports they move:
+ *   { t: 'f', f: frame, p: ports, e: early }  one frame;
+ *   { t: 'fs', l: [{ f, p, e }, ...] }        several, in the order sent.
+ * `early[i]` holds the frames that reached port i before it moved.
+ *
+ * A burst of frames to one instance travels as one message, so that it
+ * costs one postMessage, not one each. A frame alone goes at once: holding
+ * it to the end of the turn would add the rest of the turn to a round trip.
+ * Frames are held (and then sent together at the end of the turn) while a
+ * batch is being delivered, since the core answers each of its frames; while
+ * the owner's batchCtrl() says more are coming (the main thread: while other
+ * JS calls are in flight); and after any frame held for the same
+ * destination, to keep the order.
+ * @typedef {{ f: ArrayBuffer, p: MessagePort[], e: ArrayBuffer[][] }} CtrlFrame
+ * @typedef {({ t: 'f' } & CtrlFrame) | { t: 'fs', l: CtrlFrame[] }} CtrlMessage
+ *
  * @callback PostCtrl
  * @param {number} dest instance number
- * @param {ArrayBuffer} frame
- * @param {MessagePort[]} ports moved with the frame
- * @param {ArrayBuffer[][]} early per port, frames received but not delivered
+ * @param {CtrlMessage} msg
+ * @param {Transferable[]} transfer what msg moves: frames, ports, early frames
  */
 
 export const STATS_FIELDS = /** @type {const} */ ([
@@ -48,11 +64,12 @@ export const STATS_FIELDS = /** @type {const} */ ([
 export class Host {
   /**
    * @param {{ self: number, postCtrl: PostCtrl, onDone?: (token: number, rc: number) => void,
-   *   onReady?: (token: number) => void, onKill?: (worker: number) => void }} o
+   *   onReady?: (token: number) => void, onKill?: (worker: number) => void, batchCtrl?: () => boolean }} o
    */
-  constructor({ self, postCtrl, onDone, onReady, onKill }) {
+  constructor({ self, postCtrl, onDone, onReady, onKill, batchCtrl }) {
     this.self = self;
     this.postCtrl = postCtrl;
+    this.batchCtrl = batchCtrl ?? (() => false);
     this.onDone = onDone ?? (() => {});
     this.onReady = onReady ?? (() => {});
     this.onKill = onKill ?? (() => {});
@@ -68,6 +85,11 @@ export class Host {
     /** @type {ReturnType<typeof setTimeout> | null} */
     this.timerId = null;
     this.kickPending = false;
+    /** control frames held, per destination @type {Map<number, CtrlFrame[]>} */
+    this.ctrlOut = new Map();
+    this.ctrlFlushQueued = false;
+    /** batches being delivered */
+    this.ctrlHold = 0;
     this.closed = false;
     /** pipe frames this instance's core has received */
     this.framesIn = 0;
@@ -123,7 +145,34 @@ export class Host {
       const p = this.takePort(id);
       if (p) ports.push(p);
     }
-    if (!this.closed) this.postCtrl(dest, frame, ports, early);
+    if (this.closed) return;
+    const q = this.ctrlOut.get(dest);
+    if (q) {
+      q.push({ f: frame, p: ports, e: early });
+    } else if (this.ctrlHold || this.batchCtrl()) {
+      this.ctrlOut.set(dest, [{ f: frame, p: ports, e: early }]);
+      if (!this.ctrlFlushQueued) {
+        this.ctrlFlushQueued = true;
+        queueMicrotask(() => {
+          this.ctrlFlushQueued = false;
+          this.#flushCtrl();
+        });
+      }
+    } else {
+      this.postCtrl(dest, { t: 'f', f: frame, p: ports, e: early }, [frame, ...ports, ...early.flat()]);
+    }
+  }
+
+  /** #flushCtrl posts the held control frames, one message per destination. */
+  #flushCtrl() {
+    if (this.closed) return;
+    for (const [dest, q] of this.ctrlOut) {
+      /** @type {Transferable[]} */
+      const transfer = [];
+      for (const x of q) transfer.push(x.f, ...x.p, ...x.e.flat());
+      this.postCtrl(dest, q.length === 1 ? { t: 'f', ...q[0] } : { t: 'fs', l: q }, transfer);
+    }
+    this.ctrlOut.clear();
   }
 
   portSend(id, type, ptr, n) {
@@ -236,6 +285,24 @@ export class Host {
   }
 
   /**
+   * receiveCtrl hands a control message (CtrlMessage) from instance `from`
+   * to the core. Anything malformed reaches the core as an empty frame,
+   * which it refuses and counts.
+   * @param {number} from
+   * @param {any} m
+   */
+  receiveCtrl(from, m) {
+    if (m.t !== 'fs') return this.deliverCtrl(from, m.f, m.p, m.e);
+    if (!Array.isArray(m.l)) return this.deliverCtrl(from, null, null);
+    this.ctrlHold++;
+    try {
+      for (const x of m.l) this.deliverCtrl(from, x?.f, x?.p, x?.e);
+    } finally {
+      if (!--this.ctrlHold) this.#flushCtrl();
+    }
+  }
+
+  /**
    * deliverCtrl hands a control frame from instance `from` to the core; the
    * ports become this instance's until the core moves or closes them.
    * @param {number} from
@@ -283,6 +350,8 @@ export class Host {
   /** shutdown closes every port and stops the timer. */
   shutdown() {
     this.closed = true;
+    for (const q of this.ctrlOut.values()) for (const x of q) for (const p of x.p) p.close();
+    this.ctrlOut.clear();
     if (this.timerId !== null) clearTimeout(this.timerId);
     for (let id = 0; id < this.ports.length; id++) this.takePort(id)?.close();
   }

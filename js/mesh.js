@@ -157,8 +157,9 @@ export class Mesh {
     this.closed = false;
     this.host = new Host({
       self: 0,
-      postCtrl: (dest, frame, ports, early) =>
-        this.workers[dest]?.post({ t: 'f', f: frame, p: ports, e: early }, [frame, ...ports, ...early.flat()]),
+      postCtrl: (dest, msg, transfer) => this.workers[dest]?.post(msg, transfer),
+      // With other JS calls in flight, a call's frame may wait for theirs.
+      batchCtrl: () => this.pending.size > 1,
       onDone: (token, rc) => this.#done(token, rc),
       onReady: (token) => this.pending.get(token)?.ready?.(),
       // A worker asked (wm_halt's grace is over) to stop another one.
@@ -199,7 +200,7 @@ export class Mesh {
 
   #fromWorker(i, m) {
     if (this.closed || !m || typeof m !== 'object') return;
-    if (m.t === 'f') this.host.deliverCtrl(i, m.f, m.p, m.e);
+    if (m.t === 'f' || m.t === 'fs') this.host.receiveCtrl(i, m);
     else if (m.t === 'stats' || m.t === 'dump') this.statWaits.get(m.id)?.resolve(m.s);
   }
 

@@ -17,9 +17,9 @@ import { Host, instantiate } from './host.js';
 export function serve({ self, glue, loadFactory, post, listen }) {
   const host = new Host({
     self,
-    postCtrl: (dest, frame, ports, early) => {
+    postCtrl: (dest, msg, transfer) => {
       // A worker talks to the main instance only; dest is always 0.
-      if (dest === 0) post({ t: 'f', f: frame, p: ports, e: early }, [frame, ...ports, ...early.flat()]);
+      if (dest === 0) post(msg, transfer);
     },
   });
 
@@ -38,13 +38,13 @@ export function serve({ self, glue, loadFactory, post, listen }) {
           post({ t: 'ready' }, []);
           const q = early;
           early = [];
-          q.forEach((e) => host.deliverCtrl(0, e.f, e.p, e.e));
+          q.forEach((e) => host.receiveCtrl(0, e));
         },
         (e) => post({ t: 'fatal', error: String(e && e.stack ? e.stack : e) }, []),
       );
-    } else if (m.t === 'f') {
+    } else if (m.t === 'f' || m.t === 'fs') {
       if (!host.M) early.push(m);
-      else host.deliverCtrl(0, m.f, m.p, m.e);
+      else host.receiveCtrl(0, m);
     } else if (m.t === 'stats') {
       post({ t: 'stats', id: m.id, s: host.stats() }, []);
     } else if (m.t === 'dump') {

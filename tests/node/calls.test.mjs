@@ -58,6 +58,25 @@ test('1,000 concurrent calls on 2 workers', async () => {
   out.forEach((s, i) => assert.equal(s, `CALL ${i}`));
 });
 
+test('calls made together travel together, and each gets its own result', async () => {
+  const post = mesh.host.postCtrl;
+  const batches = [];
+  mesh.host.postCtrl = (dest, msg, transfer) => {
+    if (msg.t === 'fs') batches.push(msg.l.length);
+    post(dest, msg, transfer);
+  };
+  try {
+    const calls = Array.from({ length: 40 }, (_, i) => mesh.go('t_upper', `call ${i}`));
+    const got = await Promise.all(calls.map((c) => c.text()));
+    got.forEach((t, i) => assert.equal(t, `CALL ${i}`));
+  } finally {
+    mesh.host.postCtrl = post;
+  }
+  // The first call goes alone; the 39 others follow, one message per worker.
+  assert.equal(batches.reduce((a, b) => a + b, 0), 39);
+  assert.ok(batches.length <= 2);
+});
+
 test('calls can be placed on a chosen worker', async () => {
   for (const where of [1, 2]) assert.equal(await mesh.go('t_upper', 'w', { where }).text(), 'W');
   assert.throws(() => mesh.go('t_noop', undefined, { where: 0 }), WmError);

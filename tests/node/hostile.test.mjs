@@ -70,6 +70,30 @@ test('malformed control frames are refused and their ports closed', async () => 
   assert.equal(await mesh.go('t_upper', 'still fine', { where: 2 }).text(), 'STILL FINE');
 });
 
+test('malformed batches of control frames are refused frame by frame', async () => {
+  const before = await refused(2);
+  const bad = [
+    { t: 'fs', l: 'not a list' }, // refused as one
+    { t: 'fs', l: [7, null, { f: 'not bytes' }, { f: doneFrame(12345, 0), p: [] }] }, // four
+    { t: 'fs' }, // one
+  ];
+  for (const m of bad) mesh.workers[2].post(m);
+  // A good frame in a batch still runs beside a bad one.
+  const ch = new MessageChannel();
+  const f = callFrame({ id: 3, fn: mesh.index('t_local'), out: { port: 0, window: 65536 } });
+  const g = new Uint8Array([99]).buffer;
+  mesh.workers[2].post({ t: 'fs', l: [{ f: g, p: [] }, { f, p: [ch.port2] }] }, [f, g, ch.port2]);
+  const out = readableFromPort(ch.port1, 65536, 't_local');
+  assert.equal(await new Response(out).text(), 'ok');
+  let n = 0;
+  for (let i = 0; i < 100 && n < before + 7; i++) {
+    n = await refused(2);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  assert.equal(n, before + 7);
+  assert.equal(await mesh.go('t_upper', 'batch', { where: 2 }).text(), 'BATCH');
+});
+
 test('a forged DONE for a call never made is refused by the main instance', async () => {
   const before = await refused(0);
   mesh.host.deliverCtrl(1, doneFrame(424242, 0));
