@@ -3,6 +3,11 @@
 // the core, and implements the host interface of src/core/host.h, which the
 // core calls through Module.wmHost (src/em/host_em.c).
 
+import { CHUNK, F_CREDIT, F_DATA, MAX_SPARES, SPARE_SIZE, unpack } from './wire.js';
+
+/** Spare DATA buffers an instance keeps for its writers, at most. */
+const SPARES_KEPT = 16;
+
 /**
  * @typedef {object} WmModule the Emscripten module of a wmesh build
  * @property {Uint8Array} HEAPU8
@@ -61,6 +66,23 @@ export const STATS_FIELDS = /** @type {const} */ ([
   'refused',
 ]);
 
+/**
+ * transferOf lists what control frames move, each once: a forged message
+ * may name one buffer twice, and postMessage refuses a list with repeats.
+ * @param {CtrlFrame[]} q
+ * @returns {Transferable[]}
+ */
+function transferOf(q) {
+  /** @type {Set<Transferable>} */
+  const t = new Set();
+  for (const x of q) {
+    t.add(x.f);
+    for (const p of x.p) t.add(p);
+    for (const f of x.e.flat(2)) if (f instanceof ArrayBuffer) t.add(f);
+  }
+  return [...t];
+}
+
 export class Host {
   /**
    * @param {{ self: number, postCtrl: PostCtrl, onDone?: (token: number, rc: number) => void,
@@ -78,8 +100,14 @@ export class Host {
     /** @type {number[]} */
     this.freeIds = [];
     /** Frames that reached a detached port, or arrived with a moved one,
-     * to deliver before anything newer. @type {Map<number, ArrayBuffer[]>} */
+     * to deliver before anything newer. @type {Map<number, unknown[]>} */
     this.early = new Map();
+    /** Emptied full DATA buffers, per port of a reading end, to hand back
+     * to the writer with the next CREDIT. @type {Map<number, ArrayBuffer[]>} */
+    this.giveBack = new Map();
+    /** Full DATA buffers the readers gave back, for the next full frames
+     * that this instance's writers send. @type {ArrayBuffer[]} */
+    this.spares = [];
     /** @type {WmModule | null} */
     this.M = null;
     /** @type {ReturnType<typeof setTimeout> | null} */
@@ -119,6 +147,7 @@ export class Host {
     this.ports[id] = undefined;
     this.freeIds.push(id);
     this.early.delete(id);
+    this.giveBack.delete(id);
     this.#quiet(p);
     p.onmessage = null;
     return p;
@@ -159,7 +188,7 @@ export class Host {
         });
       }
     } else {
-      this.postCtrl(dest, { t: 'f', f: frame, p: ports, e: early }, [frame, ...ports, ...early.flat()]);
+      this.postCtrl(dest, { t: 'f', f: frame, p: ports, e: early }, transferOf([{ f: frame, p: ports, e: early }]));
     }
   }
 
@@ -167,10 +196,7 @@ export class Host {
   #flushCtrl() {
     if (this.closed) return;
     for (const [dest, q] of this.ctrlOut) {
-      /** @type {Transferable[]} */
-      const transfer = [];
-      for (const x of q) transfer.push(x.f, ...x.p, ...x.e.flat());
-      this.postCtrl(dest, q.length === 1 ? { t: 'f', ...q[0] } : { t: 'fs', l: q }, transfer);
+      this.postCtrl(dest, q.length === 1 ? { t: 'f', ...q[0] } : { t: 'fs', l: q }, transferOf(q));
     }
     this.ctrlOut.clear();
   }
@@ -178,10 +204,17 @@ export class Host {
   portSend(id, type, ptr, n) {
     const p = this.ports[id];
     if (!p) return;
-    const b = new Uint8Array(n + 1);
+    const spare = n === CHUNK ? this.spares.pop() : undefined;
+    const b = spare?.byteLength === SPARE_SIZE ? new Uint8Array(spare) : new Uint8Array(n + 1);
     b[0] = type;
     if (n) b.set(this.mod.HEAPU8.subarray(ptr, ptr + n), 1);
-    p.postMessage(b.buffer, [b.buffer]);
+    const back = type === F_CREDIT ? this.giveBack.get(id) : undefined;
+    if (back) {
+      this.giveBack.delete(id);
+      p.postMessage([b.buffer, ...back], [b.buffer, ...back]);
+    } else {
+      p.postMessage(b.buffer, [b.buffer]);
+    }
   }
 
   channel(otherPtr) {
@@ -279,8 +312,20 @@ export class Host {
   deliverPort(id, data) {
     if (this.closed) return;
     this.framesIn++;
-    const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(0);
+    const { frame, spares } = unpack(data);
+    for (const s of spares) if (this.spares.length < SPARES_KEPT) this.spares.push(s);
+    // A buffer named twice in a forged early list may have been given back
+    // (detached) since its first delivery: empty, it is refused.
+    const bytes = frame instanceof ArrayBuffer && frame.byteLength ? new Uint8Array(frame) : new Uint8Array(0);
     const ptr = this.copyIn(bytes);
+    // Once in the core, a full DATA buffer is empty: it goes back to the
+    // writer with the next credit (before the core runs, which may send it).
+    if (bytes.length === SPARE_SIZE && bytes[0] === F_DATA) {
+      const f = /** @type {ArrayBuffer} */ (frame);
+      const back = this.giveBack.get(id);
+      if (!back) this.giveBack.set(id, [f]);
+      else if (back.length < MAX_SPARES && !back.includes(f)) back.push(f); // early frames may repeat one
+    }
     this.mod._wm__on_port(id, ptr, bytes.length);
   }
 
@@ -318,7 +363,10 @@ export class Host {
     if (Array.isArray(early) && Array.isArray(ports) && list.length === ports.length)
       ids.forEach((id, i) => {
         const e = early[i];
-        if (Array.isArray(e) && e.length) this.early.set(id, e.filter((f) => f instanceof ArrayBuffer));
+        // Frames, and credits with spares; what is neither is dropped here,
+        // since it would be sent on if the port moved again.
+        if (Array.isArray(e) && e.length)
+          this.early.set(id, e.filter((f) => f instanceof ArrayBuffer || (Array.isArray(f) && unpack(f).frame)));
       });
     const ptr = this.copyIn(bytes, ids.length * 4);
     const idsPtr = ptr + ((bytes.length + 3) & ~3);
@@ -350,6 +398,8 @@ export class Host {
   /** shutdown closes every port and stops the timer. */
   shutdown() {
     this.closed = true;
+    this.giveBack.clear();
+    this.spares.length = 0;
     for (const q of this.ctrlOut.values()) for (const x of q) for (const p of x.p) p.close();
     this.ctrlOut.clear();
     if (this.timerId !== null) clearTimeout(this.timerId);

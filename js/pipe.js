@@ -71,6 +71,8 @@ export class PortWriter {
     this.wake = null;
     /** @type {{ stop?: () => void }} */
     this.hooks = {};
+    /** full DATA buffers the reader gave back, to fill again @type {ArrayBuffer[]} */
+    this.spares = [];
     port.onmessage = (e) => this.#onFrame(e.data);
     // The reader's instance died: nothing will read what we write.
     port.addEventListener('close', () => {
@@ -82,7 +84,9 @@ export class PortWriter {
   }
 
   #onFrame(data) {
-    const f = wire.parse(data);
+    const { frame, spares } = wire.unpack(data);
+    for (const s of spares) if (this.spares.length < wire.MAX_SPARES) this.spares.push(s);
+    const f = wire.parse(frame);
     if (f && f.type === wire.F_CREDIT && f.value <= this.inflight) {
       this.inflight -= f.value;
     } else if (f && f.type === wire.F_RCLOSE && !this.readerGone) {
@@ -115,7 +119,7 @@ export class PortWriter {
         await new Promise((r) => (this.wake = r));
         continue;
       }
-      const f = wire.dataFrame(bytes.subarray(off, off + room));
+      const f = wire.dataFrame(bytes.subarray(off, off + room), room === wire.CHUNK ? this.spares.pop() : undefined);
       this.port.postMessage(f, [f]);
       this.inflight += room;
       off += room;

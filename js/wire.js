@@ -1,5 +1,9 @@
 // wire.js: the pipe frames of src/core/wire.h, for pipe ends held by JS.
-// Every frame is one ArrayBuffer: [u8 type][body], little-endian.
+// Every frame is one ArrayBuffer: [u8 type][body], little-endian. A port
+// message is one frame, or an array [CREDIT frame, spare, ...]: a reader
+// handing 1 to MAX_SPARES emptied DATA buffers (ArrayBuffers of exactly
+// CHUNK + 1 bytes) back to its writer, which reuses them rather than
+// allocating a buffer per chunk. Anything else is malformed.
 
 export const F_DATA = 1;
 export const F_EOF = 2;
@@ -13,6 +17,30 @@ export const CHUNK = 64 * 1024;
 export const DEFAULT_WINDOW = 512 * 1024;
 /** Largest window the core accepts (WM__MAX_WINDOW). */
 export const MAX_WINDOW = 1 << 26;
+/** Most spare buffers with one CREDIT frame (WM__MAX_SPARES). */
+export const MAX_SPARES = 8;
+/** Size of a spare buffer: a full DATA frame. */
+export const SPARE_SIZE = CHUNK + 1;
+
+/**
+ * unpack splits a port message into its frame and the spare buffers that
+ * came with it. A message that is an array but not a CREDIT frame with 1 to
+ * MAX_SPARES distinct spares of SPARE_SIZE bytes gives frame null:
+ * malformed. (A buffer given twice would be filled and sent twice, and the
+ * second send would find it gone.)
+ * @param {unknown} data
+ * @returns {{ frame: unknown, spares: ArrayBuffer[] }}
+ */
+export function unpack(data) {
+  if (!Array.isArray(data)) return { frame: data, spares: [] };
+  const bad = { frame: null, spares: [] };
+  const [f, ...spares] = data;
+  if (!spares.length || spares.length > MAX_SPARES) return bad;
+  if (!(f instanceof ArrayBuffer) || f.byteLength !== 5 || new Uint8Array(f)[0] !== F_CREDIT) return bad;
+  for (const s of spares) if (!(s instanceof ArrayBuffer) || s.byteLength !== SPARE_SIZE) return bad;
+  if (new Set(spares).size !== spares.length) return bad;
+  return { frame: f, spares };
+}
 
 /**
  * frame builds a frame with a 32-bit body, or none.
@@ -30,12 +58,14 @@ export function frame(type, value) {
 }
 
 /**
- * dataFrame copies bytes into a new DATA frame.
+ * dataFrame copies bytes into a DATA frame: into spare, a spare buffer, if
+ * given and the frame fills it, or else a new buffer.
  * @param {Uint8Array} bytes
+ * @param {ArrayBuffer} [spare]
  * @returns {ArrayBuffer}
  */
-export function dataFrame(bytes) {
-  const b = new Uint8Array(bytes.length + 1);
+export function dataFrame(bytes, spare) {
+  const b = spare && spare.byteLength === bytes.length + 1 ? new Uint8Array(spare) : new Uint8Array(bytes.length + 1);
   b[0] = F_DATA;
   b.set(bytes, 1);
   return b.buffer;

@@ -4,6 +4,13 @@
  *  - pipe frames, on the MessagePort that joins the two ends of a pipe;
  *  - control frames, between a worker and the main instance, with the
  *    MessagePorts they move carried beside them as a list.
+ * A reader's CREDIT frame may carry spare buffers for its writer: on the
+ * port, the message is then an array [CREDIT frame, spare, ...] of 1 to
+ * WM__MAX_SPARES spares, each an empty ArrayBuffer of exactly WM__CHUNK + 1
+ * bytes (a DATA frame the reader has copied out), which the writer may fill
+ * with its next full DATA frame instead of allocating one. The hosts
+ * (js/host.js, js/pipe.js) give and take the spares; the core sees only the
+ * CREDIT frame. A host refuses any other array, as a malformed frame.
  * docs/ARCHITECTURE.md gives the layouts. Everything here is portable C so
  * that the decoder can run under sanitizers and a fuzzer. */
 #ifndef WM_WIRE_H
@@ -39,6 +46,7 @@ enum {
 #define WM__MAX_PORTS 2u
 #define WM__MAX_CHUNK (1u << 20)  /* largest DATA body accepted */
 #define WM__MAX_WINDOW (1u << 26) /* largest window accepted */
+#define WM__MAX_SPARES 8u         /* spare buffers with one CREDIT, at most */
 
 /* wm__desc describes a pipe end moving to another instance. */
 typedef struct wm__desc {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import { WmError, codes } from '../../js/index.js';
-import { readableFromPort } from '../../js/pipe.js';
+import { PortWriter, readableFromPort } from '../../js/pipe.js';
 import { callFrame, doneFrame } from './forge.mjs';
 import { assertNoLeaks, startMesh } from './helpers.mjs';
 
@@ -109,6 +109,9 @@ test('malformed pipe frames fail the pipe with WM_EPROTO, not the worker', async
     new ArrayBuffer(0),
     'not a frame',
     new Uint8Array(1 + 70000).fill(1).buffer, // DATA beyond the window
+    [new Uint8Array([4, 1, 0, 0, 0]).buffer, new ArrayBuffer(65537)], // CREDIT and a spare, to a reader
+    [new Uint8Array([1, 67]).buffer, new ArrayBuffer(65537)], // spares with DATA
+    [], // an empty list
   ];
   for (const frame of bad) {
     const input = new MessageChannel();
@@ -124,5 +127,112 @@ test('malformed pipe frames fail the pipe with WM_EPROTO, not the worker', async
     await assert.rejects(reader.read(), (e) => e instanceof WmError && e.code === codes.WM_EPROTO);
     input.port1.close();
   }
+  assert.equal(await mesh.go('t_upper', 'ok', { where: 1 }).text(), 'OK');
+});
+
+/** credit makes a CREDIT frame for n bytes. @param {number} n */
+function credit(n) {
+  const b = new Uint8Array(5);
+  new DataView(b.buffer).setUint32(1, n, true);
+  b[0] = 4;
+  return b.buffer;
+}
+
+test('forged spare buffers fail the pipe at a C writer, not the worker', async () => {
+  const spare = () => new ArrayBuffer(65537);
+  const bad = [
+    [credit(2)], // no spare
+    [credit(2), new ArrayBuffer(10)], // a spare of the wrong size
+    [credit(2), 'not a buffer'],
+    [credit(2), ...Array.from({ length: 9 }, spare)], // too many
+    [new Uint8Array([5]).buffer, spare()], // spares with RCLOSE
+    ((s) => [credit(2), s, s])(spare()), // one spare twice
+  ];
+  const before = await refused(1);
+  for (const m of bad) {
+    const input = new MessageChannel();
+    const output = new MessageChannel();
+    const window = 65536;
+    const f = callFrame({ id: 9, fn: mesh.index('t_cat'), in: { port: 0, window }, out: { port: 1, window } });
+    mesh.workers[1].post({ t: 'f', f, p: [input.port2, output.port2] }, [f, input.port2, output.port2]);
+    const frames = [];
+    /** @type {(v: unknown) => void} */
+    let got = () => {};
+    output.port1.onmessage = (e) => {
+      frames.push(new Uint8Array(e.data));
+      got(undefined);
+    };
+    const arrived = () => new Promise((r) => (got = r));
+    input.port1.postMessage(new Uint8Array([1, 65, 66]).buffer); // DATA "AB"
+    await arrived();
+    assert.deepEqual([...frames[0]], [1, 65, 66]);
+    // The writer has heard from us (its first write started its port), so
+    // this reaches it; it must not take the buffers or the credit.
+    output.port1.postMessage(m, [...new Set(m.filter((x) => x instanceof ArrayBuffer))]);
+    input.port1.postMessage(new Uint8Array([2]).buffer); // EOF
+    while (frames.length < 2) await arrived();
+    assert.deepEqual([...frames[1]], [2]); // its own EOF, nothing more
+    input.port1.close();
+    output.port1.close();
+  }
+  let n = 0;
+  for (let i = 0; i < 100 && n < before + bad.length; i++) {
+    n = await refused(1);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  assert.equal(n, before + bad.length);
+  assert.equal(await mesh.go('t_upper', 'ok', { where: 1 }).text(), 'OK');
+});
+
+test('a JS writer fills the spare buffers its reader gives back, and refuses forged ones', async () => {
+  const ch = new MessageChannel();
+  const w = new PortWriter(ch.port1, 1 << 20);
+  /** @type {ArrayBuffer[]} */
+  const frames = [];
+  ch.port2.onmessage = (e) => frames.push(e.data);
+  const turn = () => new Promise((r) => setTimeout(r, 5));
+  assert.ok(await w.write(new Uint8Array(65536).fill(7)));
+  const spare = new ArrayBuffer(65537);
+  ch.port2.postMessage([credit(65536), spare], [spare]);
+  await turn();
+  assert.equal(w.inflight, 0);
+  assert.equal(w.spares.length, 1);
+  assert.ok(await w.write(new Uint8Array(65536).fill(8)));
+  assert.equal(w.spares.length, 0); // filled and sent
+  await turn();
+  assert.equal(frames.length, 2);
+  assert.ok(frames.every((f) => f.byteLength === 65537));
+  assert.ok(new Uint8Array(frames[1]).subarray(1).every((b) => b === 8));
+  ch.port2.postMessage([credit(1), new ArrayBuffer(3)]);
+  await turn();
+  assert.ok(w.protoError);
+  assert.equal(w.spares.length, 0);
+  ch.port1.close();
+  ch.port2.close();
+});
+
+test('a frame named twice in a forged early list is delivered once, then refused', async () => {
+  const input = new MessageChannel();
+  const output = new MessageChannel();
+  const window = 4 * 65536;
+  const big = new Uint8Array(65537).fill(0x61);
+  big[0] = 1; // DATA, 64 KiB of 'a'
+  const f = callFrame({ id: 9, fn: mesh.index('t_cat'), in: { port: 0, window }, out: { port: 1, window } });
+  const early = [[big.buffer, big.buffer], []];
+  mesh.workers[1].post({ t: 'f', f, p: [input.port2, output.port2], e: early }, [f, input.port2, output.port2]);
+  /** @type {unknown[]} */
+  const back = [];
+  input.port1.onmessage = (e) => back.push(e.data);
+  const reader = readableFromPort(output.port1, window, 't_cat').getReader();
+  // The buffer went back with the credit for its bytes; the second copy,
+  // gone from under the list, is refused and fails the pipe.
+  const { value } = await reader.read();
+  assert.equal(value.length, 65536);
+  assert.ok(value.every((b) => b === 0x61));
+  await assert.rejects(reader.read(), (e) => e instanceof WmError && e.code === codes.WM_EPROTO);
+  const withSpares = back.filter((m) => Array.isArray(m));
+  assert.equal(withSpares.length, 1);
+  assert.equal(withSpares[0].length, 2);
+  input.port1.close();
   assert.equal(await mesh.go('t_upper', 'ok', { where: 1 }).text(), 'OK');
 });
