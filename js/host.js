@@ -113,6 +113,10 @@ export class Host {
     /** @type {ReturnType<typeof setTimeout> | null} */
     this.timerId = null;
     this.kickPending = false;
+    /** inside an entry point that ends by running the scheduler */
+    this.inEntry = false;
+    /** the time the timer is set for, or -1 */
+    this.timerAt = -1;
     /** control frames held, per destination @type {Map<number, CtrlFrame[]>} */
     this.ctrlOut = new Map();
     this.ctrlFlushQueued = false;
@@ -231,7 +235,13 @@ export class Host {
       if (this.ports[id] !== p) return;
       p.onmessage = (e) => this.deliverPort(id, e.data);
       const onClose = () => {
-        if (this.ports[id] === p) this.mod._wm__on_port_close(id);
+        if (this.ports[id] !== p) return;
+        this.inEntry = true;
+        try {
+          this.mod._wm__on_port_close(id);
+        } finally {
+          this.inEntry = false;
+        }
       };
       // @ts-ignore: remembered for #quiet
       p.wmOnClose = onClose;
@@ -264,17 +274,29 @@ export class Host {
   }
 
   timer(at) {
+    // The core asks again after every run: keep a timer that is already
+    // set for that time rather than make a new one.
+    if (at === this.timerAt && this.timerId !== null) return;
     if (this.timerId !== null) clearTimeout(this.timerId);
     this.timerId = null;
+    this.timerAt = at;
     if (at < 0 || this.closed) return;
     this.timerId = setTimeout(() => {
       this.timerId = null;
-      if (!this.closed) this.mod._wm__on_timer();
+      if (this.closed) return;
+      this.inEntry = true;
+      try {
+        this.mod._wm__on_timer();
+      } finally {
+        this.inEntry = false;
+      }
     }, Math.max(0, at - Date.now()));
   }
 
   kick() {
-    if (this.kickPending) return;
+    // The entry point that is running will run the scheduler as it returns
+    // (src/core/entry.c): a kick would find nothing left to do.
+    if (this.kickPending || this.inEntry) return;
     this.kickPending = true;
     queueMicrotask(() => {
       this.kickPending = false;
@@ -326,7 +348,12 @@ export class Host {
       if (!back) this.giveBack.set(id, [f]);
       else if (back.length < MAX_SPARES && !back.includes(f)) back.push(f); // early frames may repeat one
     }
-    this.mod._wm__on_port(id, ptr, bytes.length);
+    this.inEntry = true;
+    try {
+      this.mod._wm__on_port(id, ptr, bytes.length);
+    } finally {
+      this.inEntry = false;
+    }
   }
 
   /**
@@ -371,7 +398,12 @@ export class Host {
     const ptr = this.copyIn(bytes, ids.length * 4);
     const idsPtr = ptr + ((bytes.length + 3) & ~3);
     ids.forEach((id, i) => (this.mod.HEAP32[(idsPtr >> 2) + i] = id));
-    this.mod._wm__on_ctrl(from, ptr, bytes.length, idsPtr, ids.length);
+    this.inEntry = true;
+    try {
+      this.mod._wm__on_ctrl(from, ptr, bytes.length, idsPtr, ids.length);
+    } finally {
+      this.inEntry = false;
+    }
   }
 
   /** stats reads the core's counters. */
