@@ -48,7 +48,9 @@ enum {
   WM_ENOTFIBER = -12, /* would block outside a fiber */
   WM_ECLOSED = -13,   /* the mesh is shutting down */
   WM_EEARLY = -14,    /* a service ended before it was ready */
-  WM_ERRMAX = -15
+  WM_EOVERFLOW = -15, /* a subscriber fell too far behind and was dropped */
+  WM_ENOENT = -16,    /* no such topic */
+  WM_ERRMAX = -17
 };
 
 /* wm_pipe is one end of a pipe: the reading end or the writing end. */
@@ -235,6 +237,55 @@ int wm_start_all(const wm_service *svcs, size_t n, const wm_opts *o,
  * deadline, and returns the first non-zero result other than WM_ECANCELED
  * (a service halted while serving reports that), or 0. */
 int wm_halt_all(wm_call *cs, size_t n, int64_t grace);
+
+/* ---- Fan-out -------------------------------------------------------------
+ *
+ * A topic is a stream of frames that a producer publishes whether or not
+ * anyone listens. Subscribers, in this instance or any other, join and leave
+ * at any time and receive the frames published after they joined, in order,
+ * as records on a pipe:
+ *
+ *   u64 seq | u32 dropped | u32 len | len bytes        (little-endian)
+ *
+ * seq counts the topic's frames from 1; dropped is how many frames this
+ * subscriber missed just before this one (only under WM_SUB_DROP), so that
+ * every gap in seq is reported exactly. */
+
+/* wm_topic is a topic, in the instance that made it. */
+typedef struct wm_topic {
+  uint32_t id;
+} wm_topic;
+
+/* What happens when a subscriber's queue is full (wm_subscribe). */
+enum {
+  WM_SUB_BLOCK = 0,     /* the producer waits for it (backpressure) */
+  WM_SUB_DROP = 1,      /* its oldest queued frame is dropped and counted */
+  WM_SUB_DISCONNECT = 2 /* it is dropped: its pipe ends with WM_EOVERFLOW */
+};
+
+/* wm_topic_make makes a topic called name (at most 63 bytes) in this
+ * instance. Returns WM_EINVAL for a bad or taken name, WM_ENOMEM. */
+int wm_topic_make(const char *name, wm_topic *t);
+
+/* wm_publish copies a frame of n bytes (at most 1 MiB) to every
+ * subscriber's queue. It blocks only while a WM_SUB_BLOCK subscriber's
+ * queue is full. Returns 0, WM_ETIMEDOUT (nothing was published),
+ * WM_EBADF, WM_EINVAL, WM_ENOMEM. */
+int wm_publish(wm_topic t, const void *frame, size_t n, int64_t deadline);
+
+/* wm_topic_close ends a topic: each subscriber reads what is queued for it,
+ * then EOF. The handle is freed. Returns WM_EBADF for a bad handle. */
+int wm_topic_close(wm_topic t);
+
+/* wm_subscribe subscribes to topic name in instance where (a worker number,
+ * or WM_HERE), keeping at most queue frames (1 to 65536) for it, with a
+ * policy for when it falls behind. Records arrive on *r; closing *r leaves
+ * the topic (noticed at the next frame). *c is the subscription's call: it
+ * ends with 0 at the topic's end, or with the reason it failed (WM_ENOENT
+ * for no such topic, WM_EOVERFLOW); wm_wait it, or leave it to end with the
+ * function that made it. Errors as for wm_go, and WM_EINVAL. */
+int wm_subscribe(const char *name, int where, int policy, uint32_t queue,
+                 wm_pipe *r, wm_call *c);
 
 /* ---- Introspection ------------------------------------------------------- */
 

@@ -7,6 +7,7 @@ import { createMesh as create } from './mesh.js';
 export { Mesh, Call, Service, haltAll } from './mesh.js';
 export { WmError, codes, strerror } from './errors.js';
 export { collect } from './pipe.js';
+export { records, policies } from './topic.js';
 
 /**
  * createMesh starts a mesh: the module is compiled once, instantiated on

@@ -17,6 +17,8 @@ export const codes = Object.freeze({
   WM_ENOTFIBER: -12,
   WM_ECLOSED: -13,
   WM_EEARLY: -14,
+  WM_EOVERFLOW: -15,
+  WM_ENOENT: -16,
 });
 
 const messages = [
@@ -35,6 +37,8 @@ const messages = [
   'would block outside a fiber',
   'mesh is shutting down',
   'service ended before it was ready',
+  'subscriber fell too far behind',
+  'no such topic',
 ];
 
 const names = Object.fromEntries(Object.entries(codes).map(([k, v]) => [v, k]));

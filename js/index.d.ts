@@ -143,6 +143,17 @@ export declare class Mesh implements AsyncDisposable {
   start(fn: FnName, input?: Input, opts?: StartOptions): Promise<Service>;
   /** Starts services one after another; if one fails, halts the started ones and rejects. */
   startAll(list: { fn: FnName; input?: Input; opts?: StartOptions }[]): Promise<Service[]>;
+  /**
+   * Joins a topic made with wm_topic_make in instance `where`. The call's
+   * output carries the frames published from now on, as records (parse them
+   * with `records`); cancel the output to leave. Its result is 0 when the
+   * topic ends; it rejects with WM_ENOENT (no such topic) or WM_EOVERFLOW
+   * (dropped for being slow, under 'disconnect').
+   */
+  subscribe(
+    topic: string,
+    opts: CallOptions & { where: number | 'main'; policy?: 'block' | 'drop' | 'disconnect'; queue?: number },
+  ): Call;
   /** Counts what is alive in every instance. */
   stats(): Promise<MeshStats>;
   /**
@@ -173,6 +184,8 @@ export declare const codes: Readonly<{
   WM_ENOTFIBER: -12;
   WM_ECLOSED: -13;
   WM_EEARLY: -14;
+  WM_EOVERFLOW: -15;
+  WM_ENOENT: -16;
 }>;
 
 export type CodeName = keyof typeof codes;
@@ -200,3 +213,16 @@ export declare function createMesh(options?: MeshOptions): Promise<Mesh>;
 
 /** Reads a whole stream into one Uint8Array. */
 export declare function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array>;
+
+/** One frame of a topic: seq counts the topic's frames from 1; dropped is how many this subscriber missed just before it. */
+export interface TopicRecord {
+  seq: number;
+  dropped: number;
+  data: Uint8Array;
+}
+
+/** Parses a subscription's output into frames. */
+export declare function records(stream: ReadableStream<Uint8Array>): AsyncGenerator<TopicRecord>;
+
+/** The slow-subscriber policies, as numbers (include/wmesh.h WM_SUB_*). */
+export declare const policies: Readonly<{ block: 0; drop: 1; disconnect: 2 }>;

@@ -8,6 +8,7 @@ import { createMesh as create } from './mesh.js';
 export { Mesh, Call, Service, haltAll } from './mesh.js';
 export { WmError, codes, strerror } from './errors.js';
 export { collect } from './pipe.js';
+export { records, policies } from './topic.js';
 
 /**
  * defaultModule is the prebuilt demo module: dist/ in the installed

@@ -4,6 +4,7 @@
 import { WmError, codes } from './errors.js';
 import { Host, instantiate } from './host.js';
 import { PortWriter, collect, readableFromPort } from './pipe.js';
+import { subscribeRequest } from './topic.js';
 import { DEFAULT_WINDOW, MAX_WINDOW } from './wire.js';
 
 /**
@@ -430,6 +431,24 @@ export class Mesh {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * subscribe joins a topic made with wm_topic_make in instance `where` (a
+   * worker number, or 'main'). The call's output carries the frames
+   * published from now on, as records (parse them with `records`); cancel
+   * the output to leave. Its result is 0 when the topic ends, or rejects
+   * with WM_ENOENT (no such topic) or WM_EOVERFLOW (dropped for being slow,
+   * under the 'disconnect' policy).
+   * @param {string} topic
+   * @param {{ where: number | 'main', policy?: 'block' | 'drop' | 'disconnect', queue?: number } & CallOptions} opts
+   * @returns {Call}
+   */
+  subscribe(topic, opts) {
+    const req = subscribeRequest(topic, opts.policy ?? 'drop', opts.queue ?? 64);
+    // The pipe holds frames too: keep it small by default, so that the
+    // subscriber's queue and policy decide what a slow reader gets.
+    return this.#call(['wm_subscriber'], req, { window: 16 * 1024, ...opts });
   }
 
   /**

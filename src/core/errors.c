@@ -17,6 +17,8 @@ static const char *const messages[] = {
     "would block outside a fiber",
     "mesh is shutting down",
     "service ended before it was ready",
+    "subscriber fell too far behind",
+    "no such topic",
 };
 
 const char *wm_strerror(int err) {

@@ -25,7 +25,12 @@ static char sched_astack[WM_ASYNCIFY_STACK];
 wm__ctx *wm__ctx_new(void (*entry)(void *), void *arg) {
   wm__ctx *c = calloc(1, sizeof *c);
   if (!c) return NULL;
-  c->stack = malloc(WM_FIBER_STACK);
+  /* The wasm32 ABI keeps the stack pointer 16-byte aligned, and clang
+   * relies on it: it forms addresses in a frame with i32.or instead of
+   * i32.add where it knows the low bits are zero. malloc aligns to 8 only,
+   * so a fiber whose stack top was 8 mod 16 wrote to the wrong stack slots
+   * (seen as stb_image's JPEG decoder calling through a garbage pointer). */
+  c->stack = aligned_alloc(16, WM_FIBER_STACK);
   c->astack = malloc(WM_ASYNCIFY_STACK);
   if (!c->stack || !c->astack) {
     wm__ctx_free(c);

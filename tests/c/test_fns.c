@@ -574,3 +574,76 @@ static int t_services_c(wm_pipe in, wm_pipe out) {
   return put(out, "ok");
 }
 WM_EXPORT(t_services_c)
+
+/* ---- fan-out ---- */
+
+/* t_tone is a producer service: it makes topic "tone", gets ready, and
+ * publishes frames of 64 floats (a synthesised tone whose first sample is
+ * the frame's number) every millisecond until halted, whether or not
+ * anyone listens. */
+static int t_tone(wm_pipe in, wm_pipe out) {
+  (void)in;
+  (void)out;
+  wm_topic t;
+  int rc = wm_topic_make("tone", &t);
+  if (rc) return rc;
+  wm_pipe r, w; /* a pipe nobody writes: its reads are our clock */
+  if ((rc = wm_pipe_make(&r, &w))) return rc;
+  wm_ready();
+  float frame[64];
+  for (uint32_t n = 1;; n++) {
+    frame[0] = (float)n;
+    for (int i = 1; i < 64; i++) frame[i] = (float)((i * n) % 17) / 17.0f;
+    rc = wm_publish(t, frame, sizeof frame, -1);
+    if (rc) break;
+    char b;
+    rc = (int)wm_read(r, &b, 1, wm_now() + 1);
+    if (rc != WM_ETIMEDOUT) break; /* cancelled: halted */
+  }
+  wm_topic_close(t);
+  return rc;
+}
+WM_EXPORT(t_tone)
+
+/* t_listen subscribes from C to "tone" on the worker named by its input
+ * (one byte), reads 200 frames under the policy in the second byte, checks
+ * that seq rises with every gap reported exactly, and writes "ok". */
+static int t_listen(wm_pipe in, wm_pipe out) {
+  unsigned char a[2];
+  int rc = read_full(in, a, 2);
+  if (rc) return rc < 0 ? rc : -2000;
+  wm_pipe r;
+  wm_call c;
+  CHECK(wm_subscribe("tone", a[0], a[1], 16, &r, &c) == 0);
+  uint64_t last = 0;
+  for (int i = 0; i < 200; i++) {
+    uint32_t hdr[4];
+    CHECK(read_full(r, hdr, sizeof hdr) == 0);
+    uint64_t seq = hdr[0] | (uint64_t)hdr[1] << 32;
+    CHECK(hdr[3] == 64 * sizeof(float));
+    float f[64];
+    CHECK(read_full(r, f, sizeof f) == 0);
+    CHECK((uint64_t)f[0] == seq);
+    CHECK(last == 0 || seq == last + 1 + hdr[2]);
+    if (a[1] == WM_SUB_BLOCK) CHECK(last == 0 || hdr[2] == 0);
+    last = seq;
+  }
+  CHECK(wm_close(r) == 0); /* leave */
+  return put(out, "ok");
+}
+WM_EXPORT(t_listen)
+
+/* t_stackhold fills a buffer on its stack, blocks until its input ends,
+ * then checks the buffer: many of these parked at once in one worker prove
+ * that fibers' stacks stay apart. */
+static int t_stackhold(wm_pipe in, wm_pipe out) {
+  unsigned char buf[256];
+  for (int i = 0; i < 256; i++) buf[i] = (unsigned char)(i * 7 + 3);
+  char b[16];
+  while (wm_read(in, b, sizeof b, -1) > 0) {
+  }
+  for (int i = 0; i < 256; i++)
+    if (buf[i] != (unsigned char)(i * 7 + 3)) return -8000 - i;
+  return put(out, "ok");
+}
+WM_EXPORT(t_stackhold)

@@ -1,0 +1,265 @@
+/* topic.c: fan-out. A topic keeps, for each subscriber, a bounded queue of
+ * shared, reference-counted frames. Each subscriber is a call of the
+ * registered function wm_subscriber running in the topic's instance: it
+ * attaches itself to the topic and copies its queue into its output pipe, so
+ * a subscriber anywhere in the mesh is just a pipe reader, and leaving,
+ * cancellation and dead workers all work as they do for any call. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "rt.h"
+
+#define NAME_MAX_LEN 63
+#define FRAME_MAX (1u << 20)
+#define QUEUE_MAX 65536u
+
+typedef struct frame {
+  uint32_t refs;
+  uint32_t len;
+  uint64_t seq;
+  uint8_t data[];
+} frame;
+
+typedef struct topic topic;
+
+typedef struct sub {
+  struct sub *next, *prev;
+  topic *t;
+  int policy;
+  uint32_t cap, head, len;
+  frame **q;
+  uint32_t missed; /* frames dropped since the last one delivered */
+  int err;         /* set when the topic drops it (WM_EOVERFLOW) */
+  wm__waitq wq;    /* its fiber waits here for frames */
+} sub;
+
+struct topic {
+  uint32_t id;
+  char name[NAME_MAX_LEN + 1];
+  uint64_t seq;
+  sub *subs;
+  int closed;
+  int refs;      /* the handle, plus one per attached subscriber */
+  wm__waitq wq;  /* a publisher waits here for room */
+  topic *next;
+};
+
+static wm__htab topics;
+static topic *by_name;
+
+static topic *find(const char *name) {
+  for (topic *t = by_name; t; t = t->next)
+    if (!t->closed && !strcmp(t->name, name)) return t;
+  return NULL;
+}
+
+static void unref_frame(frame *f) {
+  if (--f->refs == 0) free(f);
+}
+
+/* topic_rele frees a closed topic once nothing refers to it. */
+static void topic_rele(topic *t) {
+  if (--t->refs) return;
+  for (topic **pp = &by_name; *pp; pp = &(*pp)->next)
+    if (*pp == t) {
+      *pp = t->next;
+      break;
+    }
+  free(t);
+}
+
+int wm_topic_make(const char *name, wm_topic *out) {
+  if (!name || !out || !*name || strlen(name) > NAME_MAX_LEN || find(name))
+    return WM_EINVAL;
+  topic *t = calloc(1, sizeof *t);
+  if (!t) return WM_ENOMEM;
+  t->id = wm__h_add(&topics, t);
+  if (!t->id) {
+    free(t);
+    return WM_ENOMEM;
+  }
+  strcpy(t->name, name);
+  t->refs = 1;
+  t->next = by_name;
+  by_name = t;
+  out->id = t->id;
+  return 0;
+}
+
+static sub *first_full_blocker(topic *t) {
+  for (sub *s = t->subs; s; s = s->next)
+    if (s->policy == WM_SUB_BLOCK && s->len == s->cap) return s;
+  return NULL;
+}
+
+static void detach(sub *s, int err) {
+  topic *t = s->t;
+  if (!t) return;
+  if (s->prev)
+    s->prev->next = s->next;
+  else
+    t->subs = s->next;
+  if (s->next) s->next->prev = s->prev;
+  s->t = NULL;
+  s->err = err;
+  while (s->len) {
+    unref_frame(s->q[s->head]);
+    s->head = (s->head + 1) % s->cap;
+    s->len--;
+  }
+  wm__wake_all(&s->wq);
+  wm__wake_all(&t->wq); /* a publisher may have waited for this one */
+  topic_rele(t);
+}
+
+int wm_publish(wm_topic h, const void *p, size_t n, int64_t deadline) {
+  topic *t = wm__h_get(&topics, h.id);
+  if (!t) return WM_EBADF;
+  if ((!p && n) || n > FRAME_MAX) return WM_EINVAL;
+  /* Backpressure: wait until every blocking subscriber has room. */
+  while (first_full_blocker(t)) {
+    int rc = wm__wait(&t->wq, deadline);
+    if (rc) return rc;
+    if (!(t = wm__h_get(&topics, h.id))) return WM_EBADF;
+  }
+  frame *f = malloc(sizeof *f + n);
+  if (!f) return WM_ENOMEM;
+  f->refs = 1; /* ours, until every queue has it */
+  f->len = (uint32_t)n;
+  f->seq = ++t->seq;
+  if (n) memcpy(f->data, p, n);
+  for (sub *s = t->subs, *next; s; s = next) {
+    next = s->next;
+    if (s->len == s->cap) {
+      if (s->policy == WM_SUB_DISCONNECT) {
+        detach(s, WM_EOVERFLOW);
+        continue;
+      }
+      /* WM_SUB_DROP: the oldest frame makes room, and is counted. */
+      unref_frame(s->q[s->head]);
+      s->head = (s->head + 1) % s->cap;
+      s->len--;
+      s->missed++;
+    }
+    s->q[(s->head + s->len) % s->cap] = f;
+    s->len++;
+    f->refs++;
+    wm__wake_all(&s->wq);
+  }
+  unref_frame(f);
+  return 0;
+}
+
+int wm_topic_close(wm_topic h) {
+  topic *t = wm__h_get(&topics, h.id);
+  if (!t) return WM_EBADF;
+  wm__h_del(&topics, h.id);
+  t->closed = 1;
+  for (sub *s = t->subs; s; s = s->next) wm__wake_all(&s->wq);
+  wm__wake_all(&t->wq);
+  topic_rele(t);
+  return 0;
+}
+
+static void put32(uint8_t *b, uint32_t v) {
+  for (int i = 0; i < 4; i++) b[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* serve copies a subscriber's queue into its pipe until the topic ends,
+ * the subscriber leaves (its pipe breaks) or the topic drops it. */
+static int serve(sub *s, wm_pipe out) {
+  for (;;) {
+    while (s->t && !s->len && !s->t->closed) {
+      int rc = wm__wait(&s->wq, -1);
+      if (rc) return rc; /* cancelled */
+    }
+    if (!s->t) return s->err;
+    if (!s->len) return 0; /* the topic closed and everything was sent */
+    frame *f = s->q[s->head];
+    s->head = (s->head + 1) % s->cap;
+    s->len--;
+    wm__wake_all(&s->t->wq);
+    uint8_t hdr[16];
+    put32(hdr, (uint32_t)f->seq);
+    put32(hdr + 4, (uint32_t)(f->seq >> 32));
+    put32(hdr + 8, s->missed);
+    put32(hdr + 12, f->len);
+    s->missed = 0;
+    int rc = wm_write(out, hdr, sizeof hdr, -1);
+    if (!rc) rc = wm_write(out, f->data, f->len, -1);
+    unref_frame(f);
+    if (rc) return rc == WM_EPIPE ? 0 : rc; /* EPIPE: it left */
+  }
+}
+
+/* wm_subscriber is the subscription call: input [u32 policy][u32 queue]
+ * [name], output the records. */
+static int wm_subscriber(wm_pipe in, wm_pipe out) {
+  uint8_t req[8 + NAME_MAX_LEN + 1];
+  size_t got = 0;
+  for (;;) {
+    ssize_t k = wm_read(in, req + got, sizeof req - 1 - got, -1);
+    if (k < 0) return (int)k;
+    if (k == 0) break;
+    got += (size_t)k;
+    if (got == sizeof req - 1) break;
+  }
+  if (got < 9) return WM_EINVAL;
+  uint32_t policy = (uint32_t)req[0] | (uint32_t)req[1] << 8 |
+                    (uint32_t)req[2] << 16 | (uint32_t)req[3] << 24;
+  uint32_t cap = (uint32_t)req[4] | (uint32_t)req[5] << 8 |
+                 (uint32_t)req[6] << 16 | (uint32_t)req[7] << 24;
+  req[got] = 0;
+  const char *name = (const char *)req + 8;
+  if (policy > WM_SUB_DISCONNECT || !cap || cap > QUEUE_MAX ||
+      strlen(name) != got - 8)
+    return WM_EINVAL;
+  topic *t = find(name);
+  if (!t) return WM_ENOENT;
+  sub s;
+  memset(&s, 0, sizeof s);
+  s.q = malloc(cap * sizeof *s.q);
+  if (!s.q) return WM_ENOMEM;
+  s.t = t;
+  s.policy = (int)policy;
+  s.cap = cap;
+  s.next = t->subs;
+  if (t->subs) t->subs->prev = &s;
+  t->subs = &s;
+  t->refs++;
+  int rc = serve(&s, out);
+  detach(&s, 0);
+  free(s.q);
+  return rc;
+}
+WM_EXPORT(wm_subscriber)
+
+int wm_subscribe(const char *name, int where, int policy, uint32_t queue,
+                 wm_pipe *r, wm_call *c) {
+  if (!name || !r || !c || strlen(name) > NAME_MAX_LEN || policy < 0 ||
+      policy > WM_SUB_DISCONNECT || !queue || queue > QUEUE_MAX)
+    return WM_EINVAL;
+  wm_pipe qr, qw, w;
+  int rc = wm_pipe_make(&qr, &qw);
+  if (rc) return rc;
+  if ((rc = wm_pipe_make(r, &w))) {
+    wm_close(qr);
+    wm_close(qw);
+    return rc;
+  }
+  uint8_t req[8];
+  put32(req, (uint32_t)policy);
+  put32(req + 4, queue);
+  wm_write(qw, req, 8, 0); /* a new local pipe has room for the request */
+  wm_write(qw, name, strlen(name), 0);
+  wm_close(qw);
+  wm_opts o = WM_OPTS_INIT;
+  o.where = where;
+  if ((rc = wm_go(qr, w, wm_subscriber, &o, c))) {
+    wm_close(qr);
+    wm_close(w);
+    wm_close(*r);
+    *r = WM_PIPE_NONE;
+  }
+  return rc;
+}
