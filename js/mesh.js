@@ -182,11 +182,15 @@ export class Mesh {
     const n = o.workers ?? env.cores();
     const ready = [];
     for (let i = 1; i <= n; i++) ready.push(this.#spawn(i));
-    const M = await instantiate(env.loadFactory(glue), wasm, this.host);
-    const rc = M._wm__init(0, n, o.concurrency ?? 64, o.queue ?? 65536);
-    if (rc) throw new WmError(rc);
+    // Whatever fails first, the workers already started are ended and no
+    // rejection is left unhandled.
+    const all = Promise.all(ready);
+    all.catch(() => {});
     try {
-      await Promise.all(ready);
+      const M = await instantiate(env.loadFactory(glue), wasm, this.host);
+      const rc = M._wm__init(0, n, o.concurrency ?? 64, o.queue ?? 65536);
+      if (rc) throw new WmError(rc);
+      await all;
     } catch (e) {
       await this.close();
       throw e;

@@ -78,3 +78,11 @@ test('out of memory in a worker is a clear WM_ENOMEM, and the worker recovers', 
   assert.equal(await mesh.go('t_oom', undefined, { where: 1 }).text(), 'ENOMEM');
   assert.equal(await mesh.go('t_upper', 'after', { where: 1 }).text(), 'AFTER');
 });
+
+test('a module that cannot be loaded rejects createMesh, leaving no worker behind', async () => {
+  const { createMesh } = await import('../../js/index.js');
+  const { TEST_MODULE } = await import('./helpers.mjs');
+  await assert.rejects(
+    createMesh({ module: '/nonexistent/wmesh_missing.js', wasm: TEST_MODULE.replace(/\.js$/, '.wasm'), workers: 2 }),
+  );
+});
