@@ -281,6 +281,7 @@ int wm_write(wm_pipe p, const void *buf, size_t n, int64_t deadline) {
       continue;
     }
     flush(e); /* the reader must see it all to credit it back */
+    start(e); /* the end may have become port-backed while it waited */
     int rc = wm__wait(&e->wq, deadline);
     if (rc) return rc;
     if (!(e = get(p))) return WM_EBADF;
@@ -576,7 +577,7 @@ int wm__dump_pipes(char *b, size_t n) {
     len += wm__dumpf(b, n, len, "pipe %#x %s %s, %zu bytes buffered, %s, made at %s\n",
                      e->id, e->writer ? "writer" : "reader",
                      e->peer ? "local" : e->port >= 0 ? "on a port" : "detached",
-                     e->buf.len,
+                     e->writer ? (size_t)e->outlen : e->buf.len,
                      e->status == 0 ? "open" : e->status == 1 ? (e->writer ? "reader gone" : "at EOF") : wm_strerror(e->status),
                      e->made ? e->made : "?");
   }

@@ -450,6 +450,38 @@ static void remote_reader_flow_control(void) {
   stub_close(port);
 }
 
+/* A writer blocked on a local pipe whose reader then moves away waits for
+ * credit on the new port, and resumes when it comes. */
+static void writer_blocked_when_reader_moves(void) {
+  mk(&g_r, &g_w, 1000);
+  g_total = 2500;
+  wm_call c = go_here(write_pattern);
+  stub_run(); /* a window in the local ring, then blocked */
+  wm__desc d;
+  int port;
+  CHECK_EQ(wm__end_export(g_r, &d, &port), 0);
+  CHECK_EQ(d.datalen, 1000); /* the unread window travels with the reader */
+  free((void *)d.data);
+  stub_take(port);
+  stub_run();
+  CHECK_EQ(drain_data(port, 1000), 0); /* still no room */
+  credit(port, 1000);
+  stub_run();
+  CHECK_EQ(drain_data(port, 1000), 1000);
+  credit(port, 1000);
+  stub_run();
+  CHECK_EQ(drain_data(port, 2000), 500);
+  CHECK_EQ(wm_wait(c, 0), 0);
+  CHECK_EQ(wm_close(g_w), 0);
+  stub_run();
+  uint8_t f[8];
+  CHECK_EQ(stub_recv(port, f, sizeof f), 1);
+  CHECK_EQ(f[0], WM__F_EOF);
+  stub_post(port, WM__F_RCLOSE, NULL, 0);
+  stub_run();
+  stub_close(port);
+}
+
 /* recv_data takes one DATA frame from port, checks that it continues the
  * pattern from base, and returns its size (0 if nothing is waiting). */
 static size_t recv_data(int port, size_t base) {
@@ -801,6 +833,7 @@ int main(int argc, char **argv) {
       TEST(remote_reader_flow_control, T_FIBER),
       TEST(remote_writer_credits, 0),
       TEST(writes_gathered, T_FIBER),
+      TEST(writer_blocked_when_reader_moves, T_FIBER),
       TEST(moved_writer_sends_gathered, T_FIBER),
       TEST(data_beyond_window, 0),
       TEST(malformed_frames_fail_pipe, 0),
