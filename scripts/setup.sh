@@ -7,10 +7,11 @@ cd "$(dirname "$0")/.."
 # Debian packages: Emscripten (3.1.6) for the wasm build, a native toolchain
 # with sanitizers and libFuzzer for the portable core, wasi-libc for the
 # wasm32-wasi build of the core, and Chromium for the browser tests (driven
-# by playwright-core, which cannot download a browser here).
+# by playwright-core, which cannot download a browser here), and the stb
+# headers (libstb-dev) that the image demo is built on.
 APT_PACKAGES=(
   emscripten cmake make gcc clang lld libclang-rt-14-dev
-  wasi-libc libclang-rt-14-dev-wasm32 chromium
+  wasi-libc libclang-rt-14-dev-wasm32 chromium libstb-dev
 )
 
 missing=()
