@@ -36,3 +36,41 @@ static int b_spin(wm_pipe in, wm_pipe out) {
   return wm_write(out, &r, sizeof r, FOREVER);
 }
 WM_EXPORT(b_spin)
+
+/* b_now is the time in milliseconds since the epoch, to the microsecond,
+ * on a clock every thread of the process shares. */
+EM_JS(double, b_now, (void), { return performance.timeOrigin + performance.now(); });
+
+/* b_fan is a fan-out producer: it reads a u32 frame count and a u32 frame
+ * size, makes topic "bench", gets ready, waits for one more byte (sent once
+ * every subscriber has joined), then publishes the frames as fast as its
+ * subscribers let it, each stamped with b_now() in its first 8 bytes, and
+ * ends the topic. */
+static int b_fan(wm_pipe in, wm_pipe out) {
+  (void)out;
+  uint32_t hdr[2];
+  size_t got = 0;
+  while (got < sizeof hdr) {
+    ssize_t k = wm_read(in, (char *)hdr + got, sizeof hdr - got, FOREVER);
+    if (k <= 0) return k ? (int)k : WM_EINVAL;
+    got += (size_t)k;
+  }
+  uint32_t n = hdr[0], size = hdr[1] < 8 ? 8 : hdr[1];
+  static char frame[1 << 16];
+  if (size > sizeof frame) return WM_EINVAL;
+  wm_topic t;
+  int rc = wm_topic_make("bench", &t);
+  if (rc) return rc;
+  wm_ready();
+  char go;
+  if (wm_read(in, &go, 1, FOREVER) == 1) {
+    for (uint32_t i = 0; i < n && !rc; i++) {
+      double now = b_now();
+      __builtin_memcpy(frame, &now, sizeof now);
+      rc = wm_publish(t, frame, size, FOREVER);
+    }
+  }
+  wm_topic_close(t);
+  return rc;
+}
+WM_EXPORT(b_fan)

@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 
 import chain from './chain.mjs';
 import cpu from './cpu.mjs';
+import fanout from './fanout.mjs';
 import memory from './memory.mjs';
 import pipe from './pipe.mjs';
 import rtt from './rtt.mjs';
@@ -42,7 +43,7 @@ import { table } from './table.mjs';
 const DISTURBED = 0.1;
 
 /** @type {Group[]} */
-const groups = [rtt, throughput, pipe, chain, startup, cpu, memory];
+const groups = [rtt, throughput, pipe, chain, startup, cpu, memory, fanout];
 
 const { values } = parseArgs({
   options: {
