@@ -1,0 +1,484 @@
+// app.js: the demo page. One mesh of the demos' module (build/wmesh_demos.js)
+// runs the image pipeline and the Mandelbrot fan-out; every call the page
+// makes goes through `meter`, which feeds the live view together with
+// polled mesh.stats(). The functions the buttons run are exported too, so
+// that the browser test drives exactly what a user does.
+import { createMesh } from '../js/browser.js';
+import { runChain, runStages } from '../demos/image/image.js';
+import { DEFAULT_VIEW, render } from '../demos/mandel/mandel.js';
+
+const MODULE = new URL('../build/wmesh_demos.js', import.meta.url);
+const SAMPLE = new URL('../build/sample.jpg', import.meta.url);
+const SVG = 'http://www.w3.org/2000/svg';
+/** samples kept by the chart: 60 of 500 ms, the last 30 seconds */
+const SAMPLES = 60;
+const TICK_MS = 500;
+
+/** @param {string} id */
+const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+
+/** @type {import('../js/mesh.js').Mesh | null} */
+let mesh = null;
+/** @type {Promise<import('../js/mesh.js').Mesh> | null} */
+let starting = null;
+
+/**
+ * The page's own account of its calls: what is in flight (and, for calls
+ * pinned with `where`, on which worker), and what completed in the current
+ * chart interval.
+ */
+const meter = {
+  nextId: 1,
+  /** @type {Map<number, { name: string, worker: number | null }>} */
+  inflight: new Map(),
+  done: 0,
+  latencySum: 0,
+  /** completed calls per worker, for pinned calls @type {number[]} */
+  perWorker: [],
+  /** @type {{ calls: number, latency: number }[]} */
+  samples: [],
+};
+
+/**
+ * track records a call from start to settlement.
+ * @param {import('../js/mesh.js').Call} call
+ * @param {number | null} worker
+ */
+function track(call, worker) {
+  const id = meter.nextId++;
+  const t0 = performance.now();
+  meter.inflight.set(id, { name: call.name, worker });
+  scheduleDraw();
+  const end = () => {
+    meter.inflight.delete(id);
+    meter.done++;
+    meter.latencySum += performance.now() - t0;
+    if (worker) meter.perWorker[worker] = (meter.perWorker[worker] ?? 0) + 1;
+    scheduleDraw();
+  };
+  call.result.then(end, end);
+  return call;
+}
+
+/**
+ * metered is the mesh as the demos' drivers see it: the same calls, each
+ * one tracked. The drivers take any object with go, chain and size.
+ * @param {import('../js/mesh.js').Mesh} m
+ * @returns {import('../js/mesh.js').Mesh}
+ */
+function metered(m) {
+  return /** @type {any} */ ({
+    get size() {
+      return m.size;
+    },
+    go: (/** @type {string} */ fn, /** @type {any} */ input, /** @type {any} */ o = {}) =>
+      track(m.go(fn, input, o), typeof o.where === 'number' ? o.where : null),
+    chain: (/** @type {string[]} */ fns, /** @type {any} */ input, /** @type {any} */ o = {}) => track(m.chain(fns, input, o), null),
+  });
+}
+
+/** @param {string} state @param {string} text */
+function status(state, text) {
+  const s = $('status');
+  s.dataset.state = state;
+  s.textContent = text;
+}
+
+/**
+ * restart (re)starts the mesh with n workers; calls of the old one fail.
+ * @param {number} n
+ * @returns {Promise<import('../js/mesh.js').Mesh>}
+ */
+export async function restart(n) {
+  const old = mesh;
+  mesh = null;
+  setBusy(true);
+  status('starting', `starting ${n} workers…`);
+  if (old) await old.close();
+  meter.perWorker = [];
+  starting = createMesh({ module: MODULE, workers: n });
+  try {
+    mesh = await starting;
+  } catch (e) {
+    status('error', `mesh failed: ${e}`);
+    throw e;
+  }
+  status('ready', `${mesh.size} workers ready`);
+  setBusy(false);
+  buildGraph(mesh.size);
+  return mesh;
+}
+
+/** @returns {Promise<import('../js/mesh.js').Mesh>} */
+async function ready() {
+  if (mesh) return mesh;
+  if (!starting) throw new Error('the mesh has not been started');
+  return starting;
+}
+
+/** @param {boolean} busy */
+function setBusy(busy) {
+  for (const id of ['img-run', 'mb-run', 'restart']) /** @type {HTMLButtonElement} */ ($(id)).disabled = busy;
+}
+
+// ---- Live view ------------------------------------------------------------
+
+/** @type {{ g: SVGGElement, edge: SVGLineElement, ring: SVGCircleElement, label: SVGTextElement, sub: SVGTextElement }[]} */
+let nodes = [];
+/** per worker, what the last stats() said: running calls, or -1 if dead @type {number[]} */
+let statRunning = [];
+/** @type {Record<string, number>} */
+let lastTotals = {};
+
+/**
+ * svg makes an SVG element.
+ * @param {string} tag
+ * @param {Record<string, string | number>} attrs
+ * @param {Element} [parent]
+ */
+function svg(tag, attrs, parent) {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+  parent?.appendChild(e);
+  return e;
+}
+
+/** buildGraph lays out the main instance and n workers on an arc. @param {number} n */
+function buildGraph(n) {
+  const root = $('graph');
+  root.replaceChildren();
+  const main = { x: 80, y: 150 };
+  const edges = svg('g', {}, root);
+  nodes = [];
+  for (let i = 1; i <= n; i++) {
+    const a = n === 1 ? 0 : -1 + (2 * (i - 1)) / (n - 1);
+    // Room on the right for each worker's caption.
+    const x = 250 + 70 * Math.cos(a * 0.9);
+    const y = 150 + 120 * a;
+    const edge = /** @type {SVGLineElement} */ (svg('line', { x1: main.x + 30, y1: main.y, x2: x - 26, y2: y, class: 'edge' }, edges));
+    const g = /** @type {SVGGElement} */ (svg('g', { transform: `translate(${x} ${y})` }, root));
+    svg('circle', { r: 22, class: 'node' }, g);
+    const ring = /** @type {SVGCircleElement} */ (svg('circle', { r: 22, class: 'ring', 'stroke-dasharray': '0 200', transform: 'rotate(-90)' }, g));
+    const label = /** @type {SVGTextElement} */ (svg('text', { y: 5, 'text-anchor': 'middle', class: 'label' }, g));
+    label.textContent = `w${i}`;
+    const sub = /** @type {SVGTextElement} */ (svg('text', { x: 32, y: 4, class: 'sub' }, g));
+    nodes.push({ g, edge, ring, label, sub });
+  }
+  const m = svg('g', { transform: `translate(${main.x} ${main.y})` }, root);
+  svg('rect', { x: -30, y: -24, width: 60, height: 48, rx: 8, class: 'main' }, m);
+  const t = svg('text', { y: 5, 'text-anchor': 'middle', class: 'label' }, m);
+  t.textContent = 'page';
+  statRunning = [];
+  scheduleDraw();
+}
+
+let drawQueued = false;
+function scheduleDraw() {
+  if (drawQueued) return;
+  drawQueued = true;
+  requestAnimationFrame(() => {
+    drawQueued = false;
+    drawGraph();
+  });
+}
+
+/** drawGraph shows each worker's load and an edge per worker with calls. */
+function drawGraph() {
+  /** @type {Map<number, string[]>} */
+  const pinned = new Map();
+  for (const c of meter.inflight.values())
+    if (c.worker) pinned.set(c.worker, [...(pinned.get(c.worker) ?? []), c.name]);
+  nodes.forEach((n, k) => {
+    const w = k + 1;
+    const dead = statRunning[w] === -1;
+    const running = Math.max(pinned.get(w)?.length ?? 0, statRunning[w] ?? 0);
+    // A full ring at four calls: with two lanes per worker, a busy worker
+    // shows about half.
+    const frac = Math.min(1, running / 4);
+    n.ring.setAttribute('stroke-dasharray', `${(frac * 138.2).toFixed(1)} 200`);
+    n.edge.setAttribute('class', running ? 'edge active' : 'edge');
+    n.edge.setAttribute('stroke-width', String(running ? 1.5 + Math.min(running, 6) : 1));
+    n.g.setAttribute('class', dead ? 'dead' : running ? 'busy' : '');
+    const names = [...new Set(pinned.get(w) ?? [])].join(', ');
+    n.sub.textContent = dead ? 'restarting' : `${running} running${names ? ` (${names})` : ''} · ${meter.perWorker[w] ?? 0} done`;
+  });
+}
+
+/** poll asks every instance what is alive, one poll at a time. */
+async function poll() {
+  const m = mesh;
+  if (m) {
+    try {
+      const s = await m.stats();
+      if (m === mesh) {
+        statRunning = [0, ...s.workers.map((/** @type {any} */ w) => (w.dead ? -1 : w.running ?? 0))];
+        lastTotals = s.total;
+        scheduleDraw();
+      }
+    } catch {
+      // A mesh closed under the poll: the next one asks the new mesh.
+    }
+  }
+  setTimeout(poll, 250);
+}
+
+/** tick closes a chart interval. */
+function tick() {
+  const calls = meter.done;
+  meter.samples.push({ calls: (calls * 1000) / TICK_MS, latency: calls ? meter.latencySum / calls : NaN });
+  if (meter.samples.length > SAMPLES) meter.samples.shift();
+  meter.done = 0;
+  meter.latencySum = 0;
+  drawChart();
+  const t = lastTotals;
+  $('totals').textContent = mesh
+    ? `${mesh.size} workers · fibers ${t.fibers ?? 0} (busy ${t.fibersBusy ?? 0}) · pipes ${t.pipes ?? 0} · ports ${t.ports ?? 0} · running ${t.running ?? 0} · in flight from the page ${meter.inflight.size}`
+    : 'no mesh';
+}
+
+/** drawChart: throughput as bars, mean latency as a line, each on its own scale. */
+function drawChart() {
+  const c = /** @type {HTMLCanvasElement} */ ($('chart'));
+  const ctx = /** @type {CanvasRenderingContext2D} */ (c.getContext('2d'));
+  const W = c.width;
+  const H = c.height;
+  const pad = { l: 44, r: 44, t: 12, b: 20 };
+  ctx.clearRect(0, 0, W, H);
+  const s = meter.samples;
+  const maxT = Math.max(10, ...s.map((x) => x.calls));
+  const maxL = Math.max(5, ...s.map((x) => (Number.isNaN(x.latency) ? 0 : x.latency)));
+  const bw = (W - pad.l - pad.r) / SAMPLES;
+  const y = (/** @type {number} */ v, /** @type {number} */ max) => H - pad.b - (v / max) * (H - pad.t - pad.b);
+  ctx.strokeStyle = '#2a3550';
+  ctx.beginPath();
+  for (let i = 0; i <= 4; i++) {
+    const yy = pad.t + ((H - pad.t - pad.b) * i) / 4;
+    ctx.moveTo(pad.l, yy);
+    ctx.lineTo(W - pad.r, yy);
+  }
+  ctx.stroke();
+  const x0 = pad.l + (SAMPLES - s.length) * bw;
+  ctx.fillStyle = '#5fb3ff';
+  s.forEach((p, i) => ctx.fillRect(x0 + i * bw + 1, y(p.calls, maxT), bw - 2, H - pad.b - y(p.calls, maxT)));
+  ctx.strokeStyle = '#ffb347';
+  ctx.lineWidth = 2;
+  ctx.beginPath();
+  let pen = false;
+  s.forEach((p, i) => {
+    if (Number.isNaN(p.latency)) {
+      pen = false;
+      return;
+    }
+    const xx = x0 + i * bw + bw / 2;
+    if (pen) ctx.lineTo(xx, y(p.latency, maxL));
+    else ctx.moveTo(xx, y(p.latency, maxL));
+    pen = true;
+  });
+  ctx.stroke();
+  ctx.lineWidth = 1;
+  ctx.font = '11px system-ui, sans-serif';
+  ctx.fillStyle = '#5fb3ff';
+  ctx.fillText(`${Math.round(maxT)}/s`, 4, pad.t + 8);
+  ctx.fillText('0', 4, H - pad.b);
+  ctx.fillStyle = '#ffb347';
+  ctx.fillText(`${maxL.toFixed(0)} ms`, W - pad.r + 4, pad.t + 8);
+  ctx.fillStyle = '#8c98b3';
+  ctx.fillText('last 30 s', W / 2 - 20, H - 4);
+}
+
+// ---- Image pipeline ---------------------------------------------------------
+
+/** the image the pipeline runs on @type {{ bytes: Uint8Array, name: string } | null} */
+let input = null;
+/** @type {string[]} object URLs shown now, revoked when replaced */
+const urls = [];
+
+/**
+ * show puts bytes into an <img> through an object URL.
+ * @param {string} id
+ * @param {Uint8Array} bytes
+ * @param {string} type
+ */
+function show(id, bytes, type) {
+  const url = URL.createObjectURL(new Blob([bytes], { type }));
+  const img = /** @type {HTMLImageElement} */ ($(id));
+  const old = img.dataset.url;
+  img.src = url;
+  img.dataset.url = url;
+  if (old) URL.revokeObjectURL(old);
+  urls.push(url);
+}
+
+/**
+ * setInput makes bytes the pipeline's input.
+ * @param {Uint8Array} bytes
+ * @param {string} name
+ */
+export function setInput(bytes, name) {
+  input = { bytes, name };
+  const type = bytes[0] === 0x89 ? 'image/png' : bytes[0] === 0xff ? 'image/jpeg' : 'application/octet-stream';
+  show('img-in', bytes, type);
+  $('img-in-cap').textContent = `${name}, ${(bytes.length / 1024).toFixed(1)} KiB`;
+}
+
+/** useSample loads the picture the build drew. */
+export async function useSample() {
+  const r = await fetch(SAMPLE);
+  if (!r.ok) throw new Error(`no sample at ${SAMPLE}: build first`);
+  setInput(new Uint8Array(await r.arrayBuffer()), 'sample.jpg');
+}
+
+/** @param {Uint8Array} png @returns {[number, number]} width and height from IHDR */
+function pngSize(png) {
+  const v = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  return [v.getUint32(16), v.getUint32(20)];
+}
+
+/** the options the controls show @returns {import('../demos/image/image.js').ImageOptions} */
+function imageOptions() {
+  return {
+    width: Number(/** @type {HTMLInputElement} */ ($('img-width')).value) || 0,
+    gray: /** @type {HTMLInputElement} */ ($('img-gray')).checked,
+    blur: Number(/** @type {HTMLInputElement} */ ($('img-blur')).value),
+  };
+}
+
+/**
+ * runImage runs the pipeline on the input twice: one call per stage, to
+ * time each stage, then as one chain whose stages stream into each other
+ * worker to worker. Both must give the same PNG.
+ * @param {import('../demos/image/image.js').ImageOptions} [o] default: the controls
+ */
+export async function runImage(o = imageOptions()) {
+  const m = metered(await ready());
+  if (!input) await useSample();
+  const file = /** @type {{ bytes: Uint8Array }} */ (input).bytes;
+  const staged = await runStages(m, file, o);
+  const chained = await runChain(m, file, o);
+  const same = staged.output.length === chained.output.length && staged.output.every((b, i) => b === chained.output[i]);
+  const [w, h] = pngSize(chained.output);
+  show('img-out', chained.output, 'image/png');
+  $('img-out-cap').textContent = `${w}×${h} PNG, ${(chained.output.length / 1024).toFixed(1)} KiB`;
+  const max = Math.max(...staged.timings.map((t) => t.ms));
+  const rows = staged.timings.map((t) => {
+    const tr = document.createElement('tr');
+    tr.innerHTML = `<td>${t.stage}</td><td>${t.ms.toFixed(1)} ms</td><td class="bar"><div class="fill"></div></td><td>${(t.bytes / 1024).toFixed(0)} KiB out</td>`;
+    /** @type {HTMLElement} */ (tr.querySelector('.fill')).style.width = `${(100 * t.ms) / max}%`;
+    return tr;
+  });
+  $('img-timings').querySelector('tbody')?.replaceChildren(...rows);
+  const sum = staged.timings.reduce((s, t) => s + t.ms, 0);
+  $('img-summary').innerHTML =
+    `Stage by stage: ${sum.toFixed(1)} ms. As one chain (${chained.stages.length} stages streaming worker to worker): ` +
+    `<b>${chained.ms.toFixed(1)} ms</b>. Same PNG both ways: ${same ? 'yes' : '<span style="color:var(--bad)">no</span>'}.`;
+  return { png: chained.output, timings: staged.timings, chainMs: chained.ms, same, width: w, height: h };
+}
+
+// ---- Mandelbrot -------------------------------------------------------------
+
+/**
+ * runMandel renders the view twice, first with every tile on worker 1 and
+ * then spread over all workers (lanes pinned round-robin, so the live view
+ * knows where each tile runs), and reports the speedup.
+ * @param {{ tile?: number, maxiter?: number }} [o] default: the controls
+ */
+export async function runMandel(o = {}) {
+  const m = await ready();
+  const tile = o.tile ?? Number(/** @type {HTMLSelectElement} */ ($('mb-tile')).value);
+  const maxiter = o.maxiter ?? Number(/** @type {HTMLSelectElement} */ ($('mb-iter')).value);
+  const view = { ...DEFAULT_VIEW, maxiter };
+  const c = /** @type {HTMLCanvasElement} */ ($('mb-canvas'));
+  const ctx = /** @type {CanvasRenderingContext2D} */ (c.getContext('2d'));
+  /** @param {import('../demos/mandel/mandel.js').Tile} t @param {Uint8Array} px */
+  const onTile = (t, px) => ctx.putImageData(new ImageData(new Uint8ClampedArray(px.buffer, px.byteOffset, px.length), t.w, t.h), t.x, t.y);
+  const rows = /** @type {HTMLElement} */ ($('mb-results').querySelector('tbody'));
+  rows.replaceChildren();
+  /** @param {string} what @param {number} ms @param {number} base */
+  const row = (what, ms, base) => {
+    const tr = document.createElement('tr');
+    tr.innerHTML = `<td>${what}</td><td>${ms.toFixed(0)} ms</td><td class="bar"><div class="fill"></div></td>`;
+    /** @type {HTMLElement} */ (tr.querySelector('.fill')).style.width = `${(100 * ms) / base}%`;
+    rows.appendChild(tr);
+  };
+  ctx.fillStyle = '#000';
+  ctx.fillRect(0, 0, c.width, c.height);
+  const one = await render(metered(m), view, { tile, workers: 1, onTile });
+  row('1 worker', one.ms, one.ms);
+  ctx.fillRect(0, 0, c.width, c.height);
+  const all = await render(metered(m), view, { tile, workers: m.size, onTile });
+  row(`${m.size} workers`, all.ms, one.ms);
+  const same = one.pixels.every((b, i) => b === all.pixels[i]);
+  const speedup = one.ms / all.ms;
+  $('mb-summary').innerHTML =
+    `${one.tiles} tiles of ${tile} px, ${maxiter} iterations. Speedup on ${m.size} workers: <b>${speedup.toFixed(2)}×</b> ` +
+    `(this machine reports ${navigator.hardwareConcurrency} cores). Same image both ways: ${same ? 'yes' : 'no'}.`;
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', all.pixels));
+  return {
+    oneMs: one.ms,
+    allMs: all.ms,
+    speedup,
+    same,
+    workers: m.size,
+    tiles: all.tiles,
+    sha256: Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join(''),
+  };
+}
+
+// ---- Wiring -----------------------------------------------------------------
+
+/**
+ * guard runs an action from a button, showing failures on the page (and in
+ * the console, where the browser test sees them).
+ * @param {() => Promise<unknown>} f
+ */
+function guard(f) {
+  return () => {
+    setBusy(true);
+    f()
+      .catch((e) => {
+        status('error', String(e?.message ?? e));
+        console.error(e);
+      })
+      .finally(() => setBusy(!mesh));
+  };
+}
+
+function wire() {
+  const workers = /** @type {HTMLInputElement} */ ($('workers'));
+  workers.value = String(Math.min(8, Math.max(2, navigator.hardwareConcurrency || 4)));
+  $('workers-out').textContent = workers.value;
+  workers.addEventListener('input', () => ($('workers-out').textContent = workers.value));
+  $('restart').addEventListener('click', guard(() => restart(Number(workers.value))));
+  const blur = /** @type {HTMLInputElement} */ ($('img-blur'));
+  blur.addEventListener('input', () => ($('img-blur-out').textContent = blur.value));
+  $('img-sample').addEventListener('click', guard(useSample));
+  $('img-file').addEventListener(
+    'change',
+    guard(async () => {
+      const f = /** @type {HTMLInputElement} */ ($('img-file')).files?.[0];
+      if (!f) return;
+      setInput(new Uint8Array(await f.arrayBuffer()), f.name);
+      await runImage();
+    }),
+  );
+  $('img-run').addEventListener('click', guard(() => runImage()));
+  $('mb-run').addEventListener('click', guard(() => runMandel()));
+  return Number(workers.value);
+}
+
+/** started settles when the page has its mesh and has run the pipeline once. */
+export const started = (async () => {
+  const n = wire();
+  setInterval(tick, TICK_MS);
+  poll();
+  drawChart();
+  try {
+    await restart(n);
+    await useSample();
+    await runImage();
+  } catch (e) {
+    status('error', String(/** @type {any} */ (e)?.message ?? e));
+    console.error(e);
+    throw e;
+  }
+})();
