@@ -2,8 +2,9 @@
 // served by its own command's server (web/serve.mjs). It loads with no
 // console error, runs each workload through the page's controls, and checks
 // the outputs: the image pipeline's PNG against the same C pipeline built
-// natively with gcc (byte for byte, and its decoded pixels too), and the
-// Mandelbrot image against the JS reference. A screenshot of the page after
+// natively with gcc (byte for byte, and its decoded pixels too), the
+// Mandelbrot image against the JS reference, and the word count and the
+// nested sort against plain JS (the page checks those two itself). A screenshot of the page after
 // the workloads is saved to build/screenshots/demo-page.png.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -172,6 +173,22 @@ test('demo page: Mandelbrot fan-out gives the reference image on 1 and on all wo
   assert.deepEqual(b.problems, []);
 });
 
+test('demo page: word count and the nested sort check out', async () => {
+  await b.page.selectOption('#wc-mb', '4');
+  await b.page.fill('#wc-chunks', '6');
+  await b.page.click('#wc-run');
+  await b.page.waitForFunction(() => /Same counts/.test(document.getElementById('wc-summary')?.textContent ?? ''), null, { timeout: 120000 });
+  await idle();
+  assert.match(await b.page.textContent('#wc-summary') ?? '', /Same counts: yes/);
+  assert.equal(await b.page.textContent('#wc-top td'), 'the');
+  await b.page.selectOption('#ps-count', '250000');
+  await b.page.click('#ps-run');
+  await b.page.waitForFunction(() => /Sorted correctly/.test(document.getElementById('ps-summary')?.textContent ?? ''), null, { timeout: 120000 });
+  await idle();
+  assert.match(await b.page.textContent('#ps-summary') ?? '', /Sorted correctly: yes/);
+  assert.deepEqual(b.problems, []);
+});
+
 test('demo page: another worker count restarts the mesh; screenshot', async () => {
   await b.page.fill('#workers', '3');
   await b.page.click('#restart');
@@ -180,6 +197,10 @@ test('demo page: another worker count restarts the mesh; screenshot', async () =
   await b.page.selectOption('#mb-iter', '500');
   await b.page.click('#mb-run');
   await b.page.waitForFunction(() => /on 3 workers/.test(document.getElementById('mb-summary')?.textContent ?? ''), null, { timeout: 120000 });
+  await idle();
+  await b.page.click('#wc-run');
+  await idle();
+  await b.page.click('#ps-run');
   await idle();
   await b.page.click('#img-sample');
   await b.page.fill('#img-width', '320');
