@@ -291,9 +291,6 @@ function drawChart() {
 
 /** the image the pipeline runs on @type {{ bytes: Uint8Array, name: string } | null} */
 let input = null;
-/** @type {string[]} object URLs shown now, revoked when replaced */
-const urls = [];
-
 /**
  * show puts bytes into an <img> through an object URL.
  * @param {string} id
@@ -301,13 +298,13 @@ const urls = [];
  * @param {string} type
  */
 function show(id, bytes, type) {
-  const url = URL.createObjectURL(new Blob([bytes], { type }));
+  const url = URL.createObjectURL(new Blob([/** @type {BlobPart} */ (bytes)], { type }));
   const img = /** @type {HTMLImageElement} */ ($(id));
   const old = img.dataset.url;
   img.src = url;
   img.dataset.url = url;
+  // The image has its own copy once loaded; the old URL only holds memory.
   if (old) URL.revokeObjectURL(old);
-  urls.push(url);
 }
 
 /**
@@ -391,7 +388,7 @@ export async function runMandel(o = {}) {
   const c = /** @type {HTMLCanvasElement} */ ($('mb-canvas'));
   const ctx = /** @type {CanvasRenderingContext2D} */ (c.getContext('2d'));
   /** @param {import('../demos/mandel/mandel.js').Tile} t @param {Uint8Array} px */
-  const onTile = (t, px) => ctx.putImageData(new ImageData(new Uint8ClampedArray(px.buffer, px.byteOffset, px.length), t.w, t.h), t.x, t.y);
+  const onTile = (t, px) => ctx.putImageData(new ImageData(new Uint8ClampedArray(/** @type {ArrayBuffer} */ (px.buffer), px.byteOffset, px.length), t.w, t.h), t.x, t.y);
   const rows = /** @type {HTMLElement} */ ($('mb-results').querySelector('tbody'));
   rows.replaceChildren();
   /** @param {string} what @param {number} ms @param {number} base */
@@ -415,7 +412,7 @@ export async function runMandel(o = {}) {
   $('mb-summary').innerHTML =
     `${one.tiles} tiles of ${tile} px, ${maxiter} iterations. Speedup on ${m.size} workers: <b>${speedup.toFixed(2)}×</b> ` +
     `(this machine reports ${navigator.hardwareConcurrency} cores). Same image both ways: ${same ? 'yes' : 'no'}.`;
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', all.pixels));
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', /** @type {BufferSource} */ (all.pixels)));
   return {
     oneMs: one.ms,
     allMs: all.ms,

@@ -97,7 +97,13 @@ export async function wordCount(mesh, text, n) {
   const maps = split(text, n).map((chunk) => mesh.go('wc_map', enc.encode(chunk)));
   async function* mapped() {
     for (const m of maps) {
-      for await (const b of m.output) yield b;
+      // A reader, not for await: not every browser iterates streams yet.
+      const r = m.output.getReader();
+      for (;;) {
+        const { done, value } = await r.read();
+        if (done) break;
+        yield value;
+      }
       await m.result;
     }
   }
