@@ -97,6 +97,7 @@ export async function restart(n) {
   status('starting', `starting ${n} workers…`);
   if (old) await old.close();
   meter.perWorker = [];
+  lastTotals = {};
   starting = createMesh({ module: MODULE, workers: n });
   try {
     mesh = await starting;
@@ -214,6 +215,7 @@ async function poll() {
       if (m === mesh) {
         statRunning = [0, ...s.workers.map((/** @type {any} */ w) => (w.dead ? -1 : w.running ?? 0))];
         lastTotals = s.total;
+        showTotals();
         scheduleDraw();
       }
     } catch {
@@ -231,6 +233,11 @@ function tick() {
   meter.done = 0;
   meter.latencySum = 0;
   drawChart();
+  showTotals();
+}
+
+/** showTotals prints what the last stats() counted over all instances. */
+function showTotals() {
   const t = lastTotals;
   $('totals').textContent = mesh
     ? `${mesh.size} workers · fibers ${t.fibers ?? 0} (busy ${t.fibersBusy ?? 0}) · pipes ${t.pipes ?? 0} · ports ${t.ports ?? 0} · running ${t.running ?? 0} · in flight from the page ${meter.inflight.size}`
@@ -391,6 +398,7 @@ export async function runMandel(o = {}) {
   const onTile = (t, px) => ctx.putImageData(new ImageData(new Uint8ClampedArray(/** @type {ArrayBuffer} */ (px.buffer), px.byteOffset, px.length), t.w, t.h), t.x, t.y);
   const rows = /** @type {HTMLElement} */ ($('mb-results').querySelector('tbody'));
   rows.replaceChildren();
+  $('mb-summary').textContent = `rendering on 1 worker, then on ${m.size}…`;
   /** @param {string} what @param {number} ms @param {number} base */
   const row = (what, ms, base) => {
     const tr = document.createElement('tr');

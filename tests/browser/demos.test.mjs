@@ -5,7 +5,8 @@
 // natively with gcc (byte for byte, and its decoded pixels too), the
 // Mandelbrot image against the JS reference, and the word count and the
 // nested sort against plain JS (the page checks those two itself). A screenshot of the page after
-// the workloads is saved to build/screenshots/demo-page.png.
+// the workloads is saved to build/screenshots/demo-page.png, and one taken
+// while the Mandelbrot tiles run to build/screenshots/demo-page-live.png.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -194,8 +195,12 @@ test('demo page: another worker count restarts the mesh; screenshot', async () =
   await b.page.click('#restart');
   await b.page.waitForFunction(() => document.getElementById('status')?.textContent === '3 workers ready');
   assert.equal((await b.page.$$('#graph .sub')).length, 3);
-  await b.page.selectOption('#mb-iter', '500');
+  await b.page.selectOption('#mb-iter', '1500');
   await b.page.click('#mb-run');
+  // While tiles run, the live view lights the edges of the busy workers.
+  await b.page.waitForSelector('#graph .edge.active', { timeout: 60000 });
+  await mkdir(`${root}build/screenshots`, { recursive: true });
+  await b.page.screenshot({ path: `${root}build/screenshots/demo-page-live.png` });
   await b.page.waitForFunction(() => /on 3 workers/.test(document.getElementById('mb-summary')?.textContent ?? ''), null, { timeout: 120000 });
   await idle();
   await b.page.click('#wc-run');
