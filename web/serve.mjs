@@ -19,6 +19,7 @@ const TYPES = {
   '.png': 'image/png',
   '.jpg': 'image/jpeg',
   '.svg': 'image/svg+xml',
+  '.map': 'application/json',
 };
 
 /**
