@@ -3,6 +3,7 @@
 // browser entry of the package. browser.test.mjs runs them one by one with
 // run(name); index.html runs them all when opened by hand.
 import { WmError, codes, createMesh } from '../../js/browser.js';
+import { pattern } from '../common/pattern.js';
 
 const MODULE = new URL('../../build/wmesh_test.js', import.meta.url);
 
@@ -30,21 +31,6 @@ async function rejects(p) {
     return e;
   }
   throw new Error('check failed: expected a rejection');
-}
-
-/** pattern makes n deterministic pseudo-random bytes (xorshift32). */
-function pattern(n, seed = 1) {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    out[i] = x & 0xff;
-  }
-  return out;
 }
 
 /** @param {Uint8Array} b */
