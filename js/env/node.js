@@ -49,8 +49,11 @@ export async function compile(wasm) {
  */
 export function spawn(data) {
   // A worker inherits the process's execArgv, but --input-type (node
-  // --input-type=module -e ...) is refused for a worker's file entry.
-  const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
+  // --input-type=module -e ...) is refused for a worker's file entry. Only
+  // then is a list given: an explicit one is checked more strictly than the
+  // inherited one (it refuses process-wide flags such as --expose-gc).
+  const kept = process.execArgv.filter((a) => !a.startsWith('--input-type'));
+  const execArgv = kept.length === process.execArgv.length ? undefined : kept;
   const w = new Worker(new URL('../worker.js', import.meta.url), { workerData: data, execArgv });
   /** @type {string | null} why it exited, once it has */
   let exited = null;
