@@ -415,6 +415,8 @@ export class Host {
     STATS_FIELDS.forEach((k, i) => (s[k] = this.mod.HEAP32[(ptr >> 2) + i] >>> 0));
     s.jsPorts = this.ports.filter(Boolean).length;
     s.framesIn = this.framesIn;
+    /** chunk buffers kept for reuse (bounded by SPARES_KEPT) */
+    s.buffers = this.spares.length;
     return s;
   }
 

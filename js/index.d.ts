@@ -65,6 +65,8 @@ export interface InstanceStats {
   refused: number;
   jsPorts: number;
   framesIn: number;
+  /** chunk buffers kept for reuse */
+  buffers: number;
   [key: string]: number;
 }
 
@@ -73,7 +75,8 @@ export interface MeshStats {
   main: InstanceStats;
   /** workers 1..n, in order; a dead worker is { dead: 1 } */
   workers: (InstanceStats | { dead: number })[];
-  /** the sum over every instance, plus pendingJs: calls whose result JS still waits for */
+  /** the sum over every instance, plus pendingJs (calls whose result JS
+   * still waits for), workers (alive) and workersDead (not yet replaced) */
   total: Record<string, number>;
 }
 
@@ -162,8 +165,12 @@ export declare class Mesh implements AsyncDisposable {
    * pipe ends and calls with the line that made them.
    */
   dump(): Promise<string>;
-  /** Ends the mesh: workers end, ports close, calls in flight reject with WM_ECLOSED. */
-  close(): Promise<void>;
+  /**
+   * Ends the mesh gracefully: new calls are refused at once, calls in flight
+   * may finish for up to timeout ms (default 5000), then workers end, ports
+   * close, and calls still in flight reject with WM_ECLOSED.
+   */
+  close(opts?: { timeout?: number }): Promise<void>;
   /** close(), for `await using mesh = await createMesh()`. */
   [Symbol.asyncDispose](): Promise<void>;
 }

@@ -156,6 +156,8 @@ export class Mesh {
     this.wasm = null;
     this.nextToken = 1;
     this.closed = false;
+    /** close() has begun: no new calls */
+    this.closing = false;
     this.host = new Host({
       self: 0,
       postCtrl: (dest, msg, transfer) => this.workers[dest]?.post(msg, transfer),
@@ -326,7 +328,7 @@ export class Mesh {
    * @param {CallOptions} opts
    */
   #call(fns, input, opts) {
-    if (this.closed) throw new WmError(codes.WM_ECLOSED);
+    if (this.closed || this.closing) throw new WmError(codes.WM_ECLOSED);
     const name = fns.map(String).join('|');
     const idx = fns.map((f) => this.index(f));
     const window = opts.window ?? DEFAULT_WINDOW;
@@ -344,6 +346,7 @@ export class Mesh {
       this.pending.set(token, { resolve, reject, name, ready: opts.onReady }),
     );
     result.catch(() => {}); // a caller who only reads the output must not crash the process
+    /** @type {any} */ (this.pending.get(token)).settled = result;
     const h = this.host;
     const inId = inCh ? h.addPort(inCh.port2) : -1;
     const outId = outCh ? h.addPort(outCh.port2) : -1;
@@ -486,6 +489,8 @@ export class Mesh {
     for (const s of [main, ...workers])
       for (const [k, v] of Object.entries(s)) if (k !== 'worker') total[k] = (total[k] ?? 0) + v;
     total.pendingJs = this.pending.size;
+    total.workers = this.size - this.dead.size;
+    total.workersDead = this.dead.size;
     return { main, workers: /** @type {any} */ (workers), total };
   }
 
@@ -528,11 +533,22 @@ export class Mesh {
   }
 
   /**
-   * close ends the mesh: workers are terminated, every port is closed, and
-   * calls still in flight reject with WM_ECLOSED.
+   * close ends the mesh gracefully: new calls are refused at once, calls in
+   * flight may finish for up to `timeout` ms (default 5000), then the
+   * workers are terminated, every port is closed, and calls still in flight
+   * reject with WM_ECLOSED.
+   * @param {{ timeout?: number }} [o]
    */
-  async close() {
-    if (this.closed) return;
+  async close(o = {}) {
+    if (this.closed || this.closing) return;
+    this.closing = true;
+    const timeout = o.timeout ?? 5000;
+    if (this.pending.size && timeout > 0) {
+      const all = Promise.allSettled([...this.pending.values()].map((p) => p.settled));
+      let timer;
+      await Promise.race([all, new Promise((r) => (timer = setTimeout(r, timeout)))]);
+      clearTimeout(timer);
+    }
     this.closed = true;
     this.host.shutdown();
     await Promise.all(this.workers.slice(1).map((w) => w.terminate()));

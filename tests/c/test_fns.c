@@ -647,3 +647,23 @@ static int t_stackhold(wm_pipe in, wm_pipe out) {
   return put(out, "ok");
 }
 WM_EXPORT(t_stackhold)
+
+/* t_deep parks a fiber under thousands of frames: more than its asyncify
+ * buffer can save, which traps and kills its worker. */
+static __attribute__((noinline)) int deep(wm_pipe r, int n, int a, int b) {
+  if (n == 0) {
+    char x;
+    return (int)wm_read(r, &x, 1, wm_now() + 1);
+  }
+  int v = deep(r, n - 1, a + 1, b ^ n);
+  return v + a + b; /* not a tail call: every frame stays */
+}
+
+static int t_deep(wm_pipe in, wm_pipe out) {
+  (void)in;
+  (void)out;
+  wm_pipe r, w; /* nobody writes: the read at the bottom parks */
+  int rc = wm_pipe_make(&r, &w);
+  return rc ? rc : deep(r, 20000, 1, 2);
+}
+WM_EXPORT(t_deep)

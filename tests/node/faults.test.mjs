@@ -38,7 +38,7 @@ test('calls on a worker terminated from outside fail with WM_EDIED', async () =>
   assert.equal(await mesh.go('t_upper', 'replaced', { where: 1 }).text(), 'REPLACED');
 });
 
-for (const fn of ['t_trap', 't_abort', 't_overflow']) {
+for (const fn of ['t_trap', 't_abort', 't_overflow', 't_deep']) {
   test(`${fn} kills only its worker; a replacement serves later calls`, async () => {
     const restarts = mesh.restarts;
     const c = mesh.go(fn, undefined, { where: 2 });
@@ -85,4 +85,11 @@ test('a module that cannot be loaded rejects createMesh, leaving no worker behin
   await assert.rejects(
     createMesh({ module: '/nonexistent/wmesh_missing.js', wasm: TEST_MODULE.replace(/\.js$/, '.wasm'), workers: 2 }),
   );
+});
+
+test('stats count live workers and the chunk buffers kept for reuse', async () => {
+  const s = await mesh.stats();
+  assert.equal(s.total.workers, 2);
+  assert.equal(s.total.workersDead, 0);
+  assert.equal(typeof s.main.buffers, 'number');
 });

@@ -60,3 +60,16 @@ test('calls after close are refused', async () => {
   await mesh.close();
   assert.throws(() => mesh.go('t_noop'), (e) => e.code === codes.WM_ECLOSED);
 });
+
+test('close lets calls in flight finish, refuses new ones, and ends the rest at its timeout', async () => {
+  const mesh = await startMesh({ workers: 1 });
+  const a = held();
+  const finishing = mesh.go('t_cat', a.stream);
+  const stuck = mesh.go('t_cat', new ReadableStream({ start() {} }));
+  const closing = mesh.close({ timeout: 100 });
+  assert.throws(() => mesh.go('t_noop'), (e) => e.code === codes.WM_ECLOSED);
+  a.release('done in time');
+  assert.equal(await finishing.text(), 'done in time');
+  await assert.rejects(stuck.result, (e) => e.code === codes.WM_ECLOSED);
+  await closing;
+});
