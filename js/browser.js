@@ -12,8 +12,8 @@ export { records, policies } from './topic.js';
 /**
  * createMesh starts a mesh: the module is compiled once, instantiated on
  * this thread and in each worker, and ready when the promise resolves.
- * Without `module`, it runs the package's prebuilt module (the functions of
- * demos/text/text_fns.c). Relative URLs are resolved against the page.
+ * Without `module`, it runs the package's prebuilt module (wmesh_std: text
+ * transforms, hashing, zlib, stb image operations). Relative URLs are resolved against the page.
  * @param {Partial<import('./mesh.js').MeshOptions>} [o]
  * @returns {Promise<import('./mesh.js').Mesh>}
  */
@@ -24,8 +24,8 @@ export function createMesh(o = {}) {
   return create(
     {
       ...o,
-      module: new URL('../dist/wmesh_demo.js', import.meta.url),
-      wasm: o.wasm ?? new URL('../dist/wmesh_demo.wasm', import.meta.url),
+      module: new URL('../dist/wmesh_std.js', import.meta.url),
+      wasm: o.wasm ?? new URL('../dist/wmesh_std.wasm', import.meta.url),
     },
     env,
   );

@@ -15,8 +15,9 @@ export interface MeshOptions {
   /**
    * The module's Emscripten glue (.js): a path or file: URL in Node, a URL
    * (absolute, or relative to the page) in a browser. Default: the
-   * package's prebuilt module, whose functions are those of
-   * demos/text/text_fns.c (gen, upper, reverse, ...).
+   * package's prebuilt standard module (wmesh_std): gen, upper, reverse,
+   * sha256, fnv1a64, deflate, inflate (zlib format), img_decode,
+   * img_resize, img_grayscale, img_blur, img_encode (stb), synth.
    */
   module?: string | URL;
   /** The module's binary. Default: the glue's URL with .wasm for .js. */

@@ -11,19 +11,19 @@ export { collect } from './pipe.js';
 export { records, policies } from './topic.js';
 
 /**
- * defaultModule is the prebuilt demo module: dist/ in the installed
+ * defaultModule is the prebuilt standard module (wmesh_std): dist/ in the installed
  * package, or build/ in a checkout of the repository that has built it.
  */
 function defaultModule() {
-  const dist = new URL('../dist/wmesh_demo.js', import.meta.url);
-  return existsSync(dist) ? dist : new URL('../build/wmesh_demo.js', import.meta.url);
+  const dist = new URL('../dist/wmesh_std.js', import.meta.url);
+  return existsSync(dist) ? dist : new URL('../build/wmesh_std.js', import.meta.url);
 }
 
 /**
  * createMesh starts a mesh: the module is compiled once, instantiated here
  * and in each worker, and ready when the promise resolves. Without
- * `module`, it runs the package's prebuilt module (the functions of
- * demos/text/text_fns.c).
+ * `module`, it runs the package's prebuilt module (wmesh_std: text
+ * transforms, sha256, fnv1a64, deflate, inflate, stb image operations).
  * @param {Partial<import('./mesh.js').MeshOptions>} [o]
  * @returns {Promise<import('./mesh.js').Mesh>}
  */

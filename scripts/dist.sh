@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # dist.sh: fill dist/ with what the npm package ships beside js/ (run by
-# `npm pack` and `npm publish` as the prepack script): the prebuilt demo
-# module that createMesh() loads by default, and the runtime as a static
+# `npm pack` and `npm publish` as the prepack script): the prebuilt standard
+# module (wmesh_std) that createMesh() loads by default, and the runtime as a static
 # library for cmake/wmesh.cmake to link users' modules against.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +10,6 @@ cd "$(dirname "$0")/.."
 bash scripts/build.sh >&2
 rm -rf dist
 mkdir -p dist
-cp build/wmesh_demo.js build/wmesh_demo.wasm build/libwmesh.a dist/
+cp build/wmesh_std.js build/wmesh_std.wasm build/libwmesh.a dist/
 # The glue is CommonJS inside a "type": "module" package.
 printf '{"type": "commonjs"}\n' >dist/package.json

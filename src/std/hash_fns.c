@@ -1,0 +1,138 @@
+/* hash_fns.c: hashing functions of the standard module (wmesh_std), which
+ * the npm package ships prebuilt: sha256 and fnv1a64 of the whole input,
+ * streamed, so an input of any size costs constant memory. */
+#include <stdint.h>
+#include <string.h>
+
+#include "wmesh.h"
+
+typedef struct sha256 {
+  uint32_t h[8];
+  uint8_t block[64];
+  size_t fill;
+  uint64_t bits;
+} sha256;
+
+static const uint32_t K[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
+    0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
+    0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
+    0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147,
+    0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
+    0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+    0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a,
+    0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
+    0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
+
+static uint32_t ror(uint32_t x, int n) { return x >> n | x << (32 - n); }
+
+static void sha256_block(sha256 *s) {
+  uint32_t w[64];
+  for (int i = 0; i < 16; i++)
+    w[i] = (uint32_t)s->block[4 * i] << 24 | (uint32_t)s->block[4 * i + 1] << 16 |
+           (uint32_t)s->block[4 * i + 2] << 8 | s->block[4 * i + 3];
+  for (int i = 16; i < 64; i++) {
+    uint32_t s0 = ror(w[i - 15], 7) ^ ror(w[i - 15], 18) ^ w[i - 15] >> 3;
+    uint32_t s1 = ror(w[i - 2], 17) ^ ror(w[i - 2], 19) ^ w[i - 2] >> 10;
+    w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+  }
+  uint32_t a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3], e = s->h[4],
+           f = s->h[5], g = s->h[6], h = s->h[7];
+  for (int i = 0; i < 64; i++) {
+    uint32_t t1 = h + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) +
+                  K[i] + w[i];
+    uint32_t t2 = (ror(a, 2) ^ ror(a, 13) ^ ror(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+    h = g;
+    g = f;
+    f = e;
+    e = d + t1;
+    d = c;
+    c = b;
+    b = a;
+    a = t1 + t2;
+  }
+  s->h[0] += a;
+  s->h[1] += b;
+  s->h[2] += c;
+  s->h[3] += d;
+  s->h[4] += e;
+  s->h[5] += f;
+  s->h[6] += g;
+  s->h[7] += h;
+}
+
+static void sha256_init(sha256 *s) {
+  static const uint32_t h0[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+  memcpy(s->h, h0, sizeof h0);
+  s->fill = 0;
+  s->bits = 0;
+}
+
+static void sha256_update(sha256 *s, const uint8_t *p, size_t n) {
+  s->bits += (uint64_t)n * 8;
+  while (n) {
+    size_t k = 64 - s->fill < n ? 64 - s->fill : n;
+    memcpy(s->block + s->fill, p, k);
+    s->fill += k;
+    p += k;
+    n -= k;
+    if (s->fill == 64) {
+      sha256_block(s);
+      s->fill = 0;
+    }
+  }
+}
+
+static void sha256_final(sha256 *s, uint8_t out[32]) {
+  uint64_t bits = s->bits;
+  uint8_t pad = 0x80;
+  sha256_update(s, &pad, 1);
+  pad = 0;
+  while (s->fill != 56) sha256_update(s, &pad, 1);
+  uint8_t len[8];
+  for (int i = 0; i < 8; i++) len[i] = (uint8_t)(bits >> (56 - 8 * i));
+  memcpy(s->block + 56, len, 8);
+  sha256_block(s);
+  for (int i = 0; i < 8; i++)
+    for (int k = 0; k < 4; k++) out[4 * i + k] = (uint8_t)(s->h[i] >> (24 - 8 * k));
+}
+
+/* sha256 writes the 32-byte SHA-256 digest of its whole input. */
+static int sha256_fn(wm_pipe in, wm_pipe out) {
+  sha256 s;
+  sha256_init(&s);
+  uint8_t buf[16384];
+  for (;;) {
+    ssize_t n = wm_read(in, buf, sizeof buf, -1);
+    if (n < 0) return (int)n;
+    if (n == 0) break;
+    sha256_update(&s, buf, (size_t)n);
+  }
+  uint8_t d[32];
+  sha256_final(&s, d);
+  return wm_write(out, d, sizeof d, -1);
+}
+
+/* fnv1a64 writes the 8-byte little-endian FNV-1a hash of its whole input. */
+static int fnv1a64(wm_pipe in, wm_pipe out) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  uint8_t buf[16384];
+  for (;;) {
+    ssize_t n = wm_read(in, buf, sizeof buf, -1);
+    if (n < 0) return (int)n;
+    if (n == 0) break;
+    for (ssize_t i = 0; i < n; i++) h = (h ^ buf[i]) * 0x100000001b3ull;
+  }
+  uint8_t le[8];
+  for (int i = 0; i < 8; i++) le[i] = (uint8_t)(h >> (8 * i));
+  return wm_write(out, le, sizeof le, -1);
+}
+
+/* Registered under their usual names. */
+__attribute__((constructor)) static void register_hashes(void) {
+  wm_register("sha256", sha256_fn);
+  wm_register("fnv1a64", fnv1a64);
+}
