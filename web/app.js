@@ -3,7 +3,7 @@
 // makes goes through `meter`, which feeds the live view together with
 // polled mesh.stats(). The functions the buttons run are exported too, so
 // that the browser test drives exactly what a user does.
-import { createMesh } from '../js/browser.js';
+import { createMesh, records } from '../js/browser.js';
 import { runChain, runStages } from '../demos/image/image.js';
 import { DEFAULT_VIEW, render } from '../demos/mandel/mandel.js';
 import { countJs, makeText, wordCount } from '../demos/mapreduce/wordcount.js';
@@ -120,7 +120,7 @@ async function ready() {
 
 /** @param {boolean} busy */
 function setBusy(busy) {
-  for (const id of ['img-run', 'mb-run', 'wc-run', 'ps-run', 'restart']) /** @type {HTMLButtonElement} */ ($(id)).disabled = busy;
+  for (const id of ['img-run', 'mb-run', 'wc-run', 'ps-run', 'fo-run', 'restart']) /** @type {HTMLButtonElement} */ ($(id)).disabled = busy;
 }
 
 // ---- Live view ------------------------------------------------------------
@@ -498,6 +498,94 @@ export async function runSort(o = {}) {
   return { ms, jsMs, same };
 }
 
+// ---- Fan-out ----------------------------------------------------------------
+
+/**
+ * runFanout starts the synth on worker 1 and listens with four subscribers
+ * at once: a level meter and a spectrum in this page, a recorder that holds
+ * the synth back, a deliberately slow listener under the chosen policy, and
+ * the C level meter (level_meter) on worker 2. Each stream is checked: seq
+ * rises, and every gap is exactly what was reported as dropped.
+ * @param {{ frames?: number, slow?: 'drop' | 'block' | 'disconnect' }} [o]
+ */
+export async function runFanout(o = {}) {
+  const m = await ready();
+  const frames = o.frames ?? Number(/** @type {HTMLInputElement} */ ($('fo-frames')).value);
+  const slow = o.slow ?? /** @type {any} */ (/** @type {HTMLSelectElement} */ ($('fo-slow')).value);
+  const synth = await m.start('synth', undefined, { where: 1, output: false });
+  const cWorker = m.size >= 2 ? 2 : 1;
+  const meterC = m.go('level_meter', new Uint8Array(new Uint32Array([1, frames]).buffer), { where: cWorker });
+  const bands = [...Array(8)].map(() => document.createElement('div'));
+  $('fo-spectrum').replaceChildren(...bands);
+  const fill = /** @type {HTMLElement} */ ($('fo-level').querySelector('.fill'));
+  /**
+   * listen reads n frames of one subscription, checking order and gaps.
+   * @param {string} name
+   * @param {any} policy
+   * @param {number} delay ms per frame (a slow reader)
+   * @param {(f: Float32Array) => void} [show]
+   */
+  const listen = async (name, policy, delay, show) => {
+    const sub = m.subscribe('audio', { where: 1, policy, queue: 8, window: 4096 });
+    let got = 0;
+    let missed = 0;
+    let last = 0;
+    let ok = true;
+    let end = 'read all';
+    try {
+      for await (const r of records(sub.output)) {
+        if (last && r.seq !== last + 1 + r.dropped) ok = false;
+        if (last) missed += r.dropped;
+        last = r.seq;
+        show?.(new Float32Array(r.data.slice().buffer));
+        if (++got === frames) break;
+        if (delay) await new Promise((res) => setTimeout(res, delay));
+      }
+    } catch (e) {
+      end = /** @type {any} */ (e).codeName ?? String(e);
+    }
+    await sub.result.catch(() => {});
+    return { name, policy, got, missed, ok, end };
+  };
+  const level = (/** @type {Float32Array} */ f) => {
+    let s = 0;
+    for (const v of f) s += v * v;
+    fill.style.width = `${Math.min(100, Math.sqrt(s / f.length) * 160)}%`;
+  };
+  const spectrum = (/** @type {Float32Array} */ f) => {
+    bands.forEach((el, b) => {
+      let re = 0;
+      let im = 0;
+      for (let i = 0; i < f.length; i++) {
+        re += f[i] * Math.cos((2 * Math.PI * (b + 1) * i) / f.length);
+        im -= f[i] * Math.sin((2 * Math.PI * (b + 1) * i) / f.length);
+      }
+      el.style.height = `${Math.min(80, (Math.hypot(re, im) / f.length) * 260)}px`;
+    });
+  };
+  const t0 = performance.now();
+  const results = await Promise.all([
+    listen('level meter (JS)', 'drop', 0, level),
+    listen('spectrum (JS)', 'drop', 0, spectrum),
+    listen('recorder (JS)', 'block', 0),
+    listen(`slow listener (JS, ${slow})`, slow, 15),
+  ]);
+  const cLines = (await meterC.text()).trim().split('\n');
+  const ms = performance.now() - t0;
+  const halted = await synth.halt();
+  const rows = [
+    ...results.map((r) => [r.name, `${r.got} frames`, `${r.missed} missed`, r.ok ? 'in order, gaps reported' : 'WRONG', r.end]),
+    [`level meter (C, worker ${cWorker})`, `${cLines.length} frames`, `${cLines.filter((l) => /^\d+!/.test(l)).length} after a gap`, '', ''],
+  ].map((cells) => {
+    const tr = document.createElement('tr');
+    for (const c of cells) tr.appendChild(document.createElement('td')).textContent = String(c);
+    return tr;
+  });
+  $('fo-table').querySelector('tbody')?.replaceChildren(...rows);
+  $('fo-summary').textContent = `${frames} frames to 5 subscribers in ${ms.toFixed(0)} ms; synth halted with ${halted}.`;
+  return { results, cFrames: cLines.length, halted };
+}
+
 // ---- Wiring -----------------------------------------------------------------
 
 /**
@@ -539,6 +627,7 @@ function wire() {
   $('mb-run').addEventListener('click', guard(() => runMandel()));
   $('wc-run').addEventListener('click', guard(() => runWordCount()));
   $('ps-run').addEventListener('click', guard(() => runSort()));
+  $('fo-run').addEventListener('click', guard(() => runFanout()));
   return Number(workers.value);
 }
 
