@@ -153,7 +153,8 @@ typedef struct wm_opts {
   uint32_t window;  /* bytes in flight on pipes made by wm_chain; 0: default */
 } wm_opts;
 
-#define WM_OPTS_INIT {-1, WM_ANY, 0}
+#define WM_OPTS_INIT                                                           \
+  { -1, WM_ANY, 0 }
 
 /* wm_go runs fn(in, out) on another instance (see wm_opts.where). On success
  * it stores a handle in *c, takes ownership of in and out (either may be
@@ -167,8 +168,8 @@ int wm_go(wm_pipe in, wm_pipe out, wm_fn fn, const wm_opts *o, wm_call *c);
 /* wm_chain runs fns[0..n-1] as a pipeline: in feeds the first stage, each
  * stage's output feeds the next through a pipe that joins the two workers
  * directly, and the last stage writes to out. The chain's result is the first
- * non-zero stage result, or 0; a stage that fails cancels the others. Ownership and errors are as for wm_go, and
- * WM_EINVAL for n == 0. */
+ * non-zero stage result, or 0; a stage that fails cancels the others. Ownership
+ * and errors are as for wm_go, and WM_EINVAL for n == 0. */
 int wm_chain(wm_pipe in, wm_pipe out, const wm_fn *fns, size_t n,
              const wm_opts *o, wm_call *c);
 

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 # headers (libstb-dev) that the image demo is built on.
 APT_PACKAGES=(
   emscripten cmake make gcc clang lld libclang-rt-14-dev
-  wasi-libc libclang-rt-14-dev-wasm32 chromium libstb-dev
+  wasi-libc libclang-rt-14-dev-wasm32 chromium libstb-dev clang-format
 )
 
 missing=()

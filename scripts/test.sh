@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# test.sh: set up, build, and run the whole test suite: the native core
-# tests (with sanitizers), then the Node tests of the wasm runtime.
+# test.sh: set up, build, and run the whole test suite: the C style check,
+# the native core tests (with sanitizers, fuzzing and wasm32-wasi), then the
+# Node, browser and package tests of the wasm runtime.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# Every C file follows .clang-format.
+git ls-files '*.c' '*.h' | xargs clang-format --dry-run --Werror
+echo "PASS  clang-format"
 bash scripts/build.sh
-if [ -f scripts/native-tests.sh ]; then bash scripts/native-tests.sh; fi
+bash scripts/native-tests.sh
 node --test --test-concurrency=1 tests/node/
 node --test --test-concurrency=1 tests/browser/
 node --test --test-concurrency=1 tests/package/

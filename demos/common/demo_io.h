@@ -26,7 +26,8 @@ int demo_read_full(wm_pipe p, void *buf, size_t n);
 /* demo_get32 and demo_put32 read and write little-endian u32s: wasm is
  * little-endian, but the native check program need not be. */
 static inline uint32_t demo_get32(const uint8_t *p) {
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+         (uint32_t)p[3] << 24;
 }
 
 static inline void demo_put32(uint8_t *p, uint32_t v) {

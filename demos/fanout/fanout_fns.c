@@ -63,7 +63,8 @@ static int level_meter(wm_pipe in, wm_pipe out) {
   uint32_t where = demo_get32(req), frames = demo_get32(req + 4);
   wm_pipe r;
   wm_call c;
-  if ((rc = wm_subscribe("audio", (int)where, WM_SUB_DROP, 8, &r, &c))) return rc;
+  if ((rc = wm_subscribe("audio", (int)where, WM_SUB_DROP, 8, &r, &c)))
+    return rc;
   for (uint32_t k = 0; k < frames && !rc; k++) {
     uint8_t hdr[16];
     float s[FRAME];
@@ -81,7 +82,8 @@ static int level_meter(wm_pipe in, wm_pipe out) {
     uint32_t seq = demo_get32(hdr), missed = demo_get32(hdr + 8);
     char num[12];
     int d = 0;
-    do num[d++] = (char)('0' + seq % 10); while ((seq /= 10) && d < 10);
+    do num[d++] = (char)('0' + seq % 10);
+    while ((seq /= 10) && d < 10);
     while (d) line[len++] = num[--d];
     line[len++] = missed ? '!' : ' ';
     line[len++] = '|';

@@ -136,7 +136,8 @@ static int img_encode(wm_pipe in, wm_pipe out) {
   int rc = read_frame(in, &im);
   if (rc) return rc;
   png_sink s = {out, 0};
-  if (!stbi_write_png_to_func(png_write, &s, (int)im.w, (int)im.h, 4, im.px, (int)im.w * 4))
+  if (!stbi_write_png_to_func(png_write, &s, (int)im.w, (int)im.h, 4, im.px,
+                              (int)im.w * 4))
     rc = s.rc ? s.rc : WM_ENOMEM;
   else
     rc = s.rc;

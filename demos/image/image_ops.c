@@ -56,7 +56,8 @@ int img_resize_to(const img *src, uint32_t w, uint32_t h, img *dst) {
     memcpy(dst->px, src->px, (size_t)w * h * 4);
     return 0;
   }
-  if (!stbir_resize_uint8(src->px, (int)src->w, (int)src->h, 0, dst->px, (int)w, (int)h, 0, 4)) {
+  if (!stbir_resize_uint8(src->px, (int)src->w, (int)src->h, 0, dst->px, (int)w,
+                          (int)h, 0, 4)) {
     free(dst->px);
     dst->px = NULL;
     return -1;
@@ -76,7 +77,8 @@ void img_grayscale(img *im) {
 /* blur_line averages a line of n pixels (stride apart, 4 channels) over a
  * window of 2r+1 with the edges repeated, from src into dst. A running sum
  * keeps it O(n) whatever the radius. */
-static void blur_line(const uint8_t *src, uint8_t *dst, size_t n, size_t stride, uint32_t r) {
+static void blur_line(const uint8_t *src, uint8_t *dst, size_t n, size_t stride,
+                      uint32_t r) {
   uint32_t win = 2 * r + 1;
   for (int c = 0; c < 4; c++) {
     uint32_t sum = 0;
@@ -88,7 +90,8 @@ static void blur_line(const uint8_t *src, uint8_t *dst, size_t n, size_t stride,
       dst[i * stride + (size_t)c] = (uint8_t)((sum + win / 2) / win);
       size_t out = i < r ? 0 : i - r;
       size_t in = i + r + 1 >= n ? n - 1 : i + r + 1;
-      sum += (uint32_t)src[in * stride + (size_t)c] - src[out * stride + (size_t)c];
+      sum += (uint32_t)src[in * stride + (size_t)c] -
+             src[out * stride + (size_t)c];
     }
   }
 }
@@ -99,14 +102,17 @@ int img_blur(img *im, uint32_t radius) {
   size_t w = im->w, h = im->h;
   uint8_t *tmp = malloc(w * h * 4);
   if (!tmp) return -1;
-  for (size_t y = 0; y < h; y++) blur_line(im->px + y * w * 4, tmp + y * w * 4, w, 4, radius);
-  for (size_t x = 0; x < w; x++) blur_line(tmp + x * 4, im->px + x * 4, h, w * 4, radius);
+  for (size_t y = 0; y < h; y++)
+    blur_line(im->px + y * w * 4, tmp + y * w * 4, w, 4, radius);
+  for (size_t x = 0; x < w; x++)
+    blur_line(tmp + x * 4, im->px + x * 4, h, w * 4, radius);
   free(tmp);
   return 0;
 }
 
 void img_header(const img *im, uint8_t *h) {
-  const uint32_t v[8] = {IMG_FRAME_MAGIC, im->w, im->h, 4, im->resize_w, im->resize_h, im->radius, im->gray};
+  const uint32_t v[8] = {IMG_FRAME_MAGIC, im->w,        im->h,      4,
+                         im->resize_w,    im->resize_h, im->radius, im->gray};
   for (int i = 0; i < 8; i++) demo_put32(h + 4 * i, v[i]);
 }
 

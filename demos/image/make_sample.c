@@ -11,7 +11,9 @@
 
 #include "stb_image_write.h"
 
-static void to_file(void *ctx, void *data, int size) { fwrite(data, 1, (size_t)size, ctx); }
+static void to_file(void *ctx, void *data, int size) {
+  fwrite(data, 1, (size_t)size, ctx);
+}
 
 /* hash2 is a small integer hash, so the texture is the same everywhere. */
 static double hash2(int x, int y) {
@@ -26,7 +28,8 @@ static double noise(double x, double y) {
   double fx = x - xi, fy = y - yi;
   fx = fx * fx * (3 - 2 * fx);
   fy = fy * fy * (3 - 2 * fy);
-  double a = hash2(xi, yi), b = hash2(xi + 1, yi), c = hash2(xi, yi + 1), d = hash2(xi + 1, yi + 1);
+  double a = hash2(xi, yi), b = hash2(xi + 1, yi), c = hash2(xi, yi + 1),
+         d = hash2(xi + 1, yi + 1);
   return a + (b - a) * fx + (c - a) * fy + (a - b - c + d) * fx * fy;
 }
 
@@ -36,7 +39,9 @@ static double fbm(double x, double y) {
   return s;
 }
 
-static unsigned char clamp8(double v) { return v < 0 ? 0 : v > 255 ? 255 : (unsigned char)(v + 0.5); }
+static unsigned char clamp8(double v) {
+  return v < 0 ? 0 : v > 255 ? 255 : (unsigned char)(v + 0.5);
+}
 
 /* render draws sky, sun, two ridges of hills and a lake into w x h RGB. */
 static unsigned char *render(int w, int h) {
@@ -45,20 +50,23 @@ static unsigned char *render(int w, int h) {
   for (int y = 0; y < h; y++) {
     for (int x = 0; x < w; x++) {
       double u = (double)x / w, v = (double)y / h;
-      double r = 70 + 150 * v, g = 120 + 110 * v, b = 210 + 40 * v;  /* sky */
+      double r = 70 + 150 * v, g = 120 + 110 * v, b = 210 + 40 * v; /* sky */
       double sd = hypot(u - 0.72, (v - 0.28) * h / w);
-      if (sd < 0.06) r = 255, g = 236, b = 170;                        /* sun */
-      else if (sd < 0.16) r += (0.16 - sd) * 900, g += (0.16 - sd) * 600;
+      if (sd < 0.06)
+        r = 255, g = 236, b = 170; /* sun */
+      else if (sd < 0.16)
+        r += (0.16 - sd) * 900, g += (0.16 - sd) * 600;
       double cloud = fbm(u * 6, v * 14) - 0.55;
-      if (v < 0.5 && cloud > 0) r += cloud * 500, g += cloud * 500, b += cloud * 300;
+      if (v < 0.5 && cloud > 0)
+        r += cloud * 500, g += cloud * 500, b += cloud * 300;
       double far = 0.52 - 0.12 * fbm(u * 4 + 3, 1.5);
       double near = 0.66 - 0.18 * fbm(u * 3 + 9, 7.5);
-      if (v > far) r = 90 + 40 * v, g = 110 + 30 * v, b = 150;       /* far ridge */
-      if (v > near) {                                                  /* near hills */
+      if (v > far) r = 90 + 40 * v, g = 110 + 30 * v, b = 150; /* far ridge */
+      if (v > near) {                                          /* near hills */
         double t = fbm(u * 40, v * 40);
         r = 40 + 60 * t, g = 100 + 80 * t, b = 40 + 30 * t;
       }
-      if (v > 0.8) {                                                   /* lake */
+      if (v > 0.8) { /* lake */
         double ripple = noise(u * 80, v * 400);
         r = 50 + 60 * ripple, g = 90 + 60 * ripple, b = 150 + 60 * ripple;
       }
@@ -90,5 +98,6 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: make_sample DIR\n");
     return 2;
   }
-  return write(argv[1], "sample.jpg", 640, 427, 1) | write(argv[1], "sample.png", 320, 214, 0);
+  return write(argv[1], "sample.jpg", 640, 427, 1) |
+         write(argv[1], "sample.png", 320, 214, 0);
 }

@@ -44,9 +44,10 @@ static int mandel_tile(wm_pipe in, wm_pipe out) {
   int rc = demo_read_full(in, prm, sizeof prm);
   if (rc) return rc;
   double x0 = get_f64(prm), y0 = get_f64(prm + 8), step = get_f64(prm + 16);
-  uint32_t w = demo_get32(prm + 24), h = demo_get32(prm + 28), maxiter = demo_get32(prm + 32);
-  if (!w || !h || (uint64_t)w * h > MAX_TILE || !maxiter || maxiter > MAX_ITER || !isfinite(x0) ||
-      !isfinite(y0) || !isfinite(step))
+  uint32_t w = demo_get32(prm + 24), h = demo_get32(prm + 28),
+           maxiter = demo_get32(prm + 32);
+  if (!w || !h || (uint64_t)w * h > MAX_TILE || !maxiter ||
+      maxiter > MAX_ITER || !isfinite(x0) || !isfinite(y0) || !isfinite(step))
     return DEMO_EFORMAT;
   uint8_t *row = malloc((size_t)w * 4);
   if (!row) return WM_ENOMEM;

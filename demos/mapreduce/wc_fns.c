@@ -97,8 +97,8 @@ static int emit(table *t, wm_pipe out) {
       rc = wm_write(out, buf, len, -1);
       len = 0;
     }
-    len += (size_t)snprintf(buf + len, sizeof buf - len, "%s\t%llu\n", t->e[i].word,
-                            (unsigned long long)t->e[i].count);
+    len += (size_t)snprintf(buf + len, sizeof buf - len, "%s\t%llu\n",
+                            t->e[i].word, (unsigned long long)t->e[i].count);
   }
   if (!rc && len) rc = wm_write(out, buf, len, -1);
   return rc;
@@ -148,8 +148,10 @@ static int wc_reduce(wm_pipe in, wm_pipe out) {
     if (n <= 0) break;
     for (ssize_t i = 0; i < n && !rc; i++) {
       if (buf[i] != '\n') {
-        if (ll == sizeof line) rc = DEMO_EFORMAT;
-        else line[ll++] = buf[i];
+        if (ll == sizeof line)
+          rc = DEMO_EFORMAT;
+        else
+          line[ll++] = buf[i];
         continue;
       }
       char *tab = memchr(line, '\t', ll);

@@ -95,7 +95,8 @@ static int psort(wm_pipe in, wm_pipe out) {
     for (size_t i = 0; i < count; i++) {
       int best = -1;
       for (int k = 0; k < PARTS; k++)
-        if (pos[k] < base[k + 1] && (best < 0 || src[pos[k]] < src[pos[best]])) best = k;
+        if (pos[k] < base[k + 1] && (best < 0 || src[pos[k]] < src[pos[best]]))
+          best = k;
       dst[i] = src[pos[best]++];
     }
     rc = wm_write(out, dst, n, -1);

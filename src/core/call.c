@@ -9,7 +9,11 @@
 #include "registry.h"
 #include "rt.h"
 
-enum { K_REMOTE, K_LOCAL, K_GROUP };
+enum {
+  K_REMOTE,
+  K_LOCAL,
+  K_GROUP
+};
 
 typedef struct callobj {
   uint32_t id;
@@ -20,8 +24,8 @@ typedef struct callobj {
   uint32_t pending; /* a chain: stages not yet done */
   uint32_t parent;  /* the job that made it (structured concurrency), or 0 */
   int kind;
-  int cancelled; /* 0, or the reason it was cancelled with */
-  int detached;  /* its maker has finished: free it when it completes */
+  int cancelled;    /* 0, or the reason it was cancelled with */
+  int detached;     /* its maker has finished: free it when it completes */
   const char *made; /* source line that made it, for wm_dump */
   int ready;        /* the function has called wm_ready */
   wm__waitq wq;
@@ -51,11 +55,11 @@ int wm__dump_calls(char *b, size_t n) {
   for (uint32_t i = 0; i < calls.cap; i++) {
     const callobj *c = calls.objs[i];
     if (!c) continue;
-    len += wm__dumpf(b, n, len, "call %#x %s%s, %s%s, made at %s\n", c->id,
-                     c->group ? "stage of a " : "", kinds[c->kind],
-                     c->done ? "done, not waited for" : "running",
-                     c->cancelled ? " (cancelled)" : "",
-                     c->made ? c->made : "?");
+    len +=
+        wm__dumpf(b, n, len, "call %#x %s%s, %s%s, made at %s\n", c->id,
+                  c->group ? "stage of a " : "", kinds[c->kind],
+                  c->done ? "done, not waited for" : "running",
+                  c->cancelled ? " (cancelled)" : "", c->made ? c->made : "?");
   }
   return len;
 }
@@ -267,8 +271,8 @@ static int run_here(wm_pipe in, wm_pipe out, wm_fn fn, const wm_opts *o,
 }
 
 /* send_remote moves the ends into a CALL frame for the coordinator. */
-static void send_remote(wm_pipe in, wm_pipe out, uint32_t idx,
-                        const wm_opts *o, callobj *c) {
+static void send_remote(wm_pipe in, wm_pipe out, uint32_t idx, const wm_opts *o,
+                        callobj *c) {
   wm__callmsg m;
   int ports[2], nports = 0, pin = -1, pout = -1;
   memset(&m, 0, sizeof m);

@@ -20,7 +20,8 @@ void wm__ctx_free(wm__ctx *c);
  * of every scheduler run, before the first wm__ctx_enter. */
 void wm__ctx_begin(void);
 
-/* wm__ctx_enter switches from the scheduler into c; it returns when c yields. */
+/* wm__ctx_enter switches from the scheduler into c; it returns when c yields.
+ */
 void wm__ctx_enter(wm__ctx *c);
 
 /* wm__ctx_yield switches from c back to the scheduler. */

@@ -23,13 +23,13 @@ struct wm__end {
   uint32_t id; /* handle, 0 once its owner closed or moved it */
   uint8_t writer;
   uint8_t sent_term, got_term;
-  uint8_t started; /* the host delivers the port's frames to us */
-  uint32_t owner;  /* the job holding it, see wm__end_own */
+  uint8_t started;  /* the host delivers the port's frames to us */
+  uint32_t owner;   /* the job holding it, see wm__end_own */
   const char *made; /* source line that made it, for wm_dump */
-  int port;        /* host port id, or -1 */
-  wm__end *peer; /* local peer, or NULL */
-  int status;    /* reader: 0, 1 (EOF) or an error; writer: 0, 1 (gone) */
-  wm__bytes buf; /* reader: received and not yet read */
+  int port;         /* host port id, or -1 */
+  wm__end *peer;    /* local peer, or NULL */
+  int status;       /* reader: 0, 1 (EOF) or an error; writer: 0, 1 (gone) */
+  wm__bytes buf;    /* reader: received and not yet read */
   uint32_t window;
   uint32_t count; /* writer: bytes in flight; reader: read, not credited */
   wm__waitq wq;
@@ -574,18 +574,25 @@ int wm__dump_pipes(char *b, size_t n) {
   for (uint32_t i = 0; i < ends.cap; i++) {
     const wm__end *e = ends.objs[i];
     if (!e) continue;
-    len += wm__dumpf(b, n, len, "pipe %#x %s %s, %zu bytes buffered, %s, made at %s\n",
+    len += wm__dumpf(b, n, len,
+                     "pipe %#x %s %s, %zu bytes buffered, %s, made at %s\n",
                      e->id, e->writer ? "writer" : "reader",
-                     e->peer ? "local" : e->port >= 0 ? "on a port" : "detached",
+                     e->peer        ? "local"
+                     : e->port >= 0 ? "on a port"
+                                    : "detached",
                      e->writer ? (size_t)e->outlen : e->buf.len,
-                     e->status == 0 ? "open" : e->status == 1 ? (e->writer ? "reader gone" : "at EOF") : wm_strerror(e->status),
+                     e->status == 0   ? "open"
+                     : e->status == 1 ? (e->writer ? "reader gone" : "at EOF")
+                                      : wm_strerror(e->status),
                      e->made ? e->made : "?");
   }
   /* Ends closing down have no handle: only their port finds them. */
   for (int i = 0; i < by_port_cap; i++) {
     const wm__end *e = by_port[i];
     if (e && !e->id)
-      len += wm__dumpf(b, n, len, "pipe (closing) %s on port %d, waiting for the far end's %s, made at %s\n",
+      len += wm__dumpf(b, n, len,
+                       "pipe (closing) %s on port %d, waiting for the far "
+                       "end's %s, made at %s\n",
                        e->writer ? "writer" : "reader", e->port,
                        e->writer ? "RCLOSE" : "EOF", e->made ? e->made : "?");
   }

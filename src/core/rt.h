@@ -50,8 +50,8 @@ struct wm__fiber {
   int runnable;
   /* Cancellation: 0, or the error every blocking call now returns. */
   int cancelled;
-  const char *waits; /* source line it is blocked at, for wm_dump */
-  int readied;       /* the job has called wm_ready */
+  const char *waits;        /* source line it is blocked at, for wm_dump */
+  int readied;              /* the job has called wm_ready */
   wm__fiber *bnext, *bprev; /* the list of busy fibers */
 };
 

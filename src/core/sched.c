@@ -247,14 +247,17 @@ int wm__dump_fibers(char *b, size_t n) {
   int len = 0;
   for (const wm__fiber *f = busy; f; f = f->bnext) {
     const char *name = wm__registered_name(f->job.fn);
-    len += wm__dumpf(b, n, len, "fiber running %s for %s %#x%s", name ? name : "?",
-                     f->job.reply_to < 0 ? "local call" : "call", f->job.reply_id,
-                     f->cancelled ? " (cancelled)" : "");
+    len +=
+        wm__dumpf(b, n, len, "fiber running %s for %s %#x%s", name ? name : "?",
+                  f->job.reply_to < 0 ? "local call" : "call", f->job.reply_id,
+                  f->cancelled ? " (cancelled)" : "");
     if (f->wq)
-      len += wm__dumpf(b, n, len, ", blocked at %s%s\n", f->waits ? f->waits : "?",
-                       f->in_timers ? " with a deadline" : "");
+      len +=
+          wm__dumpf(b, n, len, ", blocked at %s%s\n", f->waits ? f->waits : "?",
+                    f->in_timers ? " with a deadline" : "");
     else
-      len += wm__dumpf(b, n, len, ", %s\n", f == current ? "running" : "runnable");
+      len +=
+          wm__dumpf(b, n, len, ", %s\n", f == current ? "running" : "runnable");
   }
   return len;
 }

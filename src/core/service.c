@@ -47,8 +47,8 @@ int wm_start_all(const wm_service *svcs, size_t n, const wm_opts *o,
   if (!svcs || !cs || !n) return WM_EINVAL;
   for (size_t i = 0; i < n; i++) {
     int taken;
-    int rc = start(svcs[i].in, svcs[i].out, svcs[i].fn, o, &cs[i], deadline,
-                   &taken);
+    int rc =
+        start(svcs[i].in, svcs[i].out, svcs[i].fn, o, &cs[i], deadline, &taken);
     if (!rc) continue;
     int64_t grace = (deadline > 0 ? deadline : wm_now()) + 1000;
     wm_halt_all(cs, i, grace);

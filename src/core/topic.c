@@ -39,8 +39,8 @@ struct topic {
   uint64_t seq;
   sub *subs;
   int closed;
-  int refs;      /* the handle, plus one per attached subscriber */
-  wm__waitq wq;  /* a publisher waits here for room */
+  int refs;     /* the handle, plus one per attached subscriber */
+  wm__waitq wq; /* a publisher waits here for room */
   topic *next;
 };
 

@@ -147,7 +147,8 @@ int wm__dec_call(const uint8_t *p, size_t n, unsigned nports, wm__callmsg *m) {
   m->id = get32(p + 4);
   m->fn = get32(p + 8);
   m->where = (int32_t)get32(p + 12);
-  m->deadline = (int64_t)((uint64_t)get32(p + 16) | (uint64_t)get32(p + 20) << 32);
+  m->deadline =
+      (int64_t)((uint64_t)get32(p + 16) | (uint64_t)get32(p + 20) << 32);
   if (m->deadline < -1) return WM_EPROTO;
   size_t pos = CALL_HDR;
   unsigned used = 0;

@@ -61,10 +61,10 @@ typedef struct wm__desc {
 
 /* wm__callmsg is a CALL frame: run fn with these ends. */
 typedef struct wm__callmsg {
-  uint32_t id;       /* the sender's id for the call */
-  uint32_t fn;       /* table index */
-  int32_t where;     /* WM_ANY or a worker number */
-  int64_t deadline;  /* absolute ms, or -1 */
+  uint32_t id;      /* the sender's id for the call */
+  uint32_t fn;      /* table index */
+  int32_t where;    /* WM_ANY or a worker number */
+  int64_t deadline; /* absolute ms, or -1 */
   wm__desc in, out;
 } wm__callmsg;
 

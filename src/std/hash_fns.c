@@ -31,7 +31,8 @@ static uint32_t ror(uint32_t x, int n) { return x >> n | x << (32 - n); }
 static void sha256_block(sha256 *s) {
   uint32_t w[64];
   for (int i = 0; i < 16; i++)
-    w[i] = (uint32_t)s->block[4 * i] << 24 | (uint32_t)s->block[4 * i + 1] << 16 |
+    w[i] = (uint32_t)s->block[4 * i] << 24 |
+           (uint32_t)s->block[4 * i + 1] << 16 |
            (uint32_t)s->block[4 * i + 2] << 8 | s->block[4 * i + 3];
   for (int i = 16; i < 64; i++) {
     uint32_t s0 = ror(w[i - 15], 7) ^ ror(w[i - 15], 18) ^ w[i - 15] >> 3;
@@ -41,9 +42,10 @@ static void sha256_block(sha256 *s) {
   uint32_t a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3], e = s->h[4],
            f = s->h[5], g = s->h[6], h = s->h[7];
   for (int i = 0; i < 64; i++) {
-    uint32_t t1 = h + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) +
-                  K[i] + w[i];
-    uint32_t t2 = (ror(a, 2) ^ ror(a, 13) ^ ror(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+    uint32_t t1 = h + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) +
+                  ((e & f) ^ (~e & g)) + K[i] + w[i];
+    uint32_t t2 =
+        (ror(a, 2) ^ ror(a, 13) ^ ror(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
     h = g;
     g = f;
     f = e;
@@ -64,8 +66,9 @@ static void sha256_block(sha256 *s) {
 }
 
 static void sha256_init(sha256 *s) {
-  static const uint32_t h0[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                                 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+  static const uint32_t h0[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372,
+                                 0xa54ff53a, 0x510e527f, 0x9b05688c,
+                                 0x1f83d9ab, 0x5be0cd19};
   memcpy(s->h, h0, sizeof h0);
   s->fill = 0;
   s->bits = 0;
@@ -97,7 +100,8 @@ static void sha256_final(sha256 *s, uint8_t out[32]) {
   memcpy(s->block + 56, len, 8);
   sha256_block(s);
   for (int i = 0; i < 8; i++)
-    for (int k = 0; k < 4; k++) out[4 * i + k] = (uint8_t)(s->h[i] >> (24 - 8 * k));
+    for (int k = 0; k < 4; k++)
+      out[4 * i + k] = (uint8_t)(s->h[i] >> (24 - 8 * k));
 }
 
 /* sha256 writes the 32-byte SHA-256 digest of its whole input. */

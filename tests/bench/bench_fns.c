@@ -39,7 +39,8 @@ WM_EXPORT(b_spin)
 
 /* b_now is the time in milliseconds since the epoch, to the microsecond,
  * on a clock every thread of the process shares. */
-EM_JS(double, b_now, (void), { return performance.timeOrigin + performance.now(); });
+EM_JS(double, b_now, (void),
+      { return performance.timeOrigin + performance.now(); });
 
 /* b_fan is a fan-out producer: it reads a u32 frame count and a u32 frame
  * size, makes topic "bench", gets ready, waits for one more byte (sent once

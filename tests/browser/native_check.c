@@ -38,14 +38,17 @@ static int write_rgba(const char *path, const img *im) {
   return fclose(f) ? 1 : 0;
 }
 
-static void to_file(void *ctx, void *data, int size) { fwrite(data, 1, (size_t)size, ctx); }
+static void to_file(void *ctx, void *data, int size) {
+  fwrite(data, 1, (size_t)size, ctx);
+}
 
 int main(int argc, char **argv) {
   size_t n;
   unsigned char *in = argc > 2 ? slurp(argv[2], &n) : NULL;
   img im;
   if (!in || img_decode_mem(in, n, &im)) {
-    fprintf(stderr, "native_check: cannot read or decode %s\n", argc > 2 ? argv[2] : "(nothing)");
+    fprintf(stderr, "native_check: cannot read or decode %s\n",
+            argc > 2 ? argv[2] : "(nothing)");
     return 1;
   }
   free(in);
@@ -63,7 +66,8 @@ int main(int argc, char **argv) {
   if (img_blur(&out, (uint32_t)atoi(argv[5]))) return 1;
   if (write_rgba(argv[6], &out)) return 1;
   FILE *f = fopen(argv[7], "wb");
-  int ok = f && stbi_write_png_to_func(to_file, f, (int)out.w, (int)out.h, 4, out.px, (int)out.w * 4);
+  int ok = f && stbi_write_png_to_func(to_file, f, (int)out.w, (int)out.h, 4,
+                                       out.px, (int)out.w * 4);
   if (!f || fclose(f) || !ok) return 1;
   free(im.px);
   free(out.px);

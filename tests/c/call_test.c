@@ -402,8 +402,8 @@ static void chain_nomem(void) {
   chain_nomem_with(failalloc_arm_one);
 }
 
-/* Regression (ABA on job ends), fixed: wm__finish closes the ends a function was
- * given by their ids after it returns, even if the function closed them
+/* Regression (ABA on job ends), fixed: wm__finish closes the ends a function
+ * was given by their ids after it returns, even if the function closed them
  * itself. With 12-bit generations, 4095 reuses of the slot later that id
  * belongs to someone else's pipe, and wm__finish closes it. */
 static wm_pipe ctl_r, ctl_w;
@@ -515,7 +515,8 @@ static void js_call_refused(void) {
    * no result reported (an error return is the only answer). */
   int cin, tin, cout, tout;
   js_ports(&cin, &tin, &cout, &tout);
-  CHECK_EQ(wm__js_call(&none, 1, WM_HERE, cin, cout, 4096, 1, -1, NULL), WM_ENOFN);
+  CHECK_EQ(wm__js_call(&none, 1, WM_HERE, cin, cout, 4096, 1, -1, NULL),
+           WM_ENOFN);
   stub_run();
   expect_frame(tin, WM__F_RCLOSE, NULL, 0);
   uint8_t err[5];
@@ -530,8 +531,8 @@ static void js_call_refused(void) {
   stub_close(tout);
 }
 
-/* Regression, fixed: wm__js_call returns WM_ENOMEM without closing its ports when
- * it cannot allocate the function list, though its comment (and the JS
+/* Regression, fixed: wm__js_call returns WM_ENOMEM without closing its ports
+ * when it cannot allocate the function list, though its comment (and the JS
  * side) rely on "an error, in which case the ports are closed". */
 static void js_call_nomem_closes_ports(void) {
   int cin, tin, cout, tout;

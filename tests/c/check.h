@@ -19,7 +19,7 @@ typedef struct test_case {
 enum {
   T_FIBER = 1,     /* needs fibers: skipped where there are none (wasi) */
   T_FAILALLOC = 2, /* needs allocation-failure injection */
-  T_SOLO = 4 /* needs a fresh process: runs only when named with --only */
+  T_SOLO = 4       /* needs a fresh process: runs only when named with --only */
 };
 
 #define TEST(fn, flags)                                                        \

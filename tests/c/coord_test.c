@@ -369,16 +369,16 @@ static void submit_nomem(void) {
   submit_nomem_with(NULL, failalloc_arm_one);
 }
 
-/* Regression, fixed: when dispatch() cannot allocate the call's slot it frees the
- * frame and then fails the call, whose descriptors point into that frame:
+/* Regression, fixed: when dispatch() cannot allocate the call's slot it frees
+ * the frame and then fails the call, whose descriptors point into that frame:
  * closing an input that carries unread bytes reads them from freed memory
  * (ASan: heap-use-after-free under wm__end_import, from fail()). */
 static void dispatch_nomem_reads_freed_frame(void) {
   submit_nomem_with("unread bytes", failalloc_arm_one);
 }
 
-/* Regression, fixed: a result that arrives for a call a dead worker made is sent
- * to the worker's replacement, which has a fresh call table where the same
+/* Regression, fixed: a result that arrives for a call a dead worker made is
+ * sent to the worker's replacement, which has a fresh call table where the same
  * id may be a different call of its own. wm__coord_worker_exit drops the
  * dead worker's queued calls but not its slots running elsewhere. */
 static void stale_done_to_replacement(void) {
@@ -404,9 +404,9 @@ static void stale_done_to_replacement(void) {
   CHECK(!sent);
 }
 
-/* Regression, fixed: while any call is queued, a new call is queued too, even when
- * a worker it could run on is idle, and the queue moves only when some call
- * ends. One call waiting for a busy pinned worker thus holds back calls
+/* Regression, fixed: while any call is queued, a new call is queued too, even
+ * when a worker it could run on is idle, and the queue moves only when some
+ * call ends. One call waiting for a busy pinned worker thus holds back calls
  * that any idle worker could run, for as long as that worker stays busy. */
 static void queue_blocks_idle_worker(void) {
   wm_call a = go(2, -1);
@@ -426,9 +426,9 @@ static void queue_blocks_idle_worker(void) {
   CHECK_EQ(wm_wait(c, 0), 0);
 }
 
-/* Regression, fixed: a call queued from outside the scheduler (wm__js_call, which
- * is how every JS call is made, or C outside a fiber) arms no timer, so its
- * deadline passes unnoticed until some unrelated event runs the scheduler;
+/* Regression, fixed: a call queued from outside the scheduler (wm__js_call,
+ * which is how every JS call is made, or C outside a fiber) arms no timer, so
+ * its deadline passes unnoticed until some unrelated event runs the scheduler;
  * if none comes (every worker busy with long calls) it never times out. */
 static void queued_deadline_armed(void) {
   wm_call a = go(WM_ANY, -1), b = go(WM_ANY, -1);
@@ -475,10 +475,10 @@ static void js_chain_refused_use_after_free(void) {
   stub_run();
 }
 
-/* Regression, fixed: a deadline below -1 passes wm_go (which checks only `where`),
- * and the coordinator's decoder then refuses the frame as malformed; for a
- * call made in the main instance nobody is told (coord.c replies only when
- * from > 0), so the call never completes and wm_wait never returns. */
+/* Regression, fixed: a deadline below -1 passes wm_go (which checks only
+ * `where`), and the coordinator's decoder then refuses the frame as malformed;
+ * for a call made in the main instance nobody is told (coord.c replies only
+ * when from > 0), so the call never completes and wm_wait never returns. */
 static void bad_deadline_never_completes(void) {
   wm_call c;
   wm_opts o = {-5, WM_ANY, 0};
@@ -491,8 +491,8 @@ static void bad_deadline_never_completes(void) {
   CHECK(rc < 0);
 }
 
-/* Regression, fixed: wm__js_call converts the JS deadline (a double) with a plain
- * cast; `timeout: Infinity` (or NaN, or anything past 2^63) is undefined
+/* Regression, fixed: wm__js_call converts the JS deadline (a double) with a
+ * plain cast; `timeout: Infinity` (or NaN, or anything past 2^63) is undefined
  * behaviour in C (UBSan: float-cast-overflow) and, in wasm, becomes
  * INT64_MIN, which then meets bad_deadline_never_completes above. */
 static void js_deadline_infinite(void) {

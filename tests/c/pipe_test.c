@@ -499,8 +499,10 @@ static int g_port;
 static void gather_body(void) {
   uint8_t *b = test_alloc(5 * 16384 + 10);
   for (size_t i = 0; i < 5 * 16384 + 10; i++) b[i] = pattern(i);
-  for (int i = 0; i < 5; i++) CHECK_EQ(wm_write(g_w, b + i * 16384, 16384, -1), 0);
-  for (int i = 0; i < 10; i++) CHECK_EQ(wm_write(g_w, b + 5 * 16384 + i, 1, -1), 0);
+  for (int i = 0; i < 5; i++)
+    CHECK_EQ(wm_write(g_w, b + i * 16384, 16384, -1), 0);
+  for (int i = 0; i < 10; i++)
+    CHECK_EQ(wm_write(g_w, b + 5 * 16384 + i, 1, -1), 0);
   free(b);
   /* A chunk went out when it was full; the rest waits for the run's end. */
   CHECK_EQ(recv_data(g_port, 0), WM__CHUNK);

@@ -321,7 +321,8 @@ static int t_remote_misuse(wm_pipe in, wm_pipe out) {
   /* Writes are buffered up to the window; past it the writer learns. */
   static char chunk[65536];
   int rc = 0;
-  for (int i = 0; i < 100 && !rc; i++) rc = wm_write(w, chunk, sizeof chunk, -1);
+  for (int i = 0; i < 100 && !rc; i++)
+    rc = wm_write(w, chunk, sizeof chunk, -1);
   CHECK(rc == WM_EPIPE);
   CHECK(wm_close(w) == 0);
   /* A remote writer that fails: we read its error after its data. */
@@ -547,15 +548,19 @@ static int t_services_c(wm_pipe in, wm_pipe out) {
   CHECK(wm_read(r2, b, sizeof b, -1) == WM_ECANCELED);
   CHECK(wm_close(r2) == 0 && wm_close(w) == 0);
   /* Fails before ready: its own result. */
-  CHECK(wm_start(WM_PIPE_NONE, WM_PIPE_NONE, t_service_fails, NULL, &c, -1) == -7000);
+  CHECK(wm_start(WM_PIPE_NONE, WM_PIPE_NONE, t_service_fails, NULL, &c, -1) ==
+        -7000);
   /* Ends with 0 before ready. */
-  CHECK(wm_start(WM_PIPE_NONE, WM_PIPE_NONE, t_noop, NULL, &c, -1) == WM_EEARLY);
+  CHECK(wm_start(WM_PIPE_NONE, WM_PIPE_NONE, t_noop, NULL, &c, -1) ==
+        WM_EEARLY);
   /* Never ready: the deadline passes and it is halted. */
   CHECK(wm_pipe_make(&r, &w) == 0);
-  CHECK(wm_start(r, WM_PIPE_NONE, t_service_slow, NULL, &c, wm_now() + 20) == WM_ETIMEDOUT);
+  CHECK(wm_start(r, WM_PIPE_NONE, t_service_slow, NULL, &c, wm_now() + 20) ==
+        WM_ETIMEDOUT);
   CHECK(wm_close(w) == 0);
   /* Ignores cancellation: the halt stops its worker. */
-  CHECK(wm_start(WM_PIPE_NONE, WM_PIPE_NONE, t_service_stubborn, NULL, &c, -1) == 0);
+  CHECK(wm_start(WM_PIPE_NONE, WM_PIPE_NONE, t_service_stubborn, NULL, &c,
+                 -1) == 0);
   CHECK(wm_halt(c, wm_now() + 20) == WM_EDIED);
   /* A group whose third service fails: the first two are halted. */
   wm_service svcs[4] = {{t_service, WM_PIPE_NONE, WM_PIPE_NONE},
