@@ -13,3 +13,5 @@ bash scripts/native-tests.sh
 node --test --test-concurrency=1 tests/node/
 node --test --test-concurrency=1 tests/browser/
 node --test --test-concurrency=1 tests/package/
+# The benchmarks, small, so that they keep working (no timing is asserted).
+node tests/bench/run.mjs --quick

@@ -2,7 +2,10 @@
 // benchmark's heap or code is counted. Started by memory.mjs as
 //   node --expose-gc mem_child.mjs wmesh|raw N GLUE WASM
 // it starts N idle workers, lets them settle, and prints the process's
-// resident set size in bytes as JSON.
+// resident set size in bytes as JSON. With `parked K` (or `pipes K`) it
+// starts one worker first, and what it measures is K parked calls (t_cat
+// waiting for input: a fiber and two port-backed pipe ends each), or K
+// local pipes held open in one call (t_pipes).
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -21,10 +24,34 @@ async function settle() {
 }
 
 await settle();
-const before = process.memoryUsage().rss;
+let before = process.memoryUsage().rss;
 /** @type {() => Promise<unknown>} */
 let stop;
-if (kind === 'wmesh') {
+if (kind === 'parked' || kind === 'pipes') {
+  const mesh = await startMesh(files, 1);
+  await settle();
+  before = process.memoryUsage().rss;
+  /** @type {ReadableStreamDefaultController<Uint8Array>[]} */
+  const ctls = [];
+  const held = () => new ReadableStream({ start: (c) => void ctls.push(c) });
+  /** @type {import('../../js/mesh.js').Call[]} */
+  const calls = [];
+  if (kind === 'parked') {
+    for (let i = 0; i < n; i++) calls.push(mesh.go('t_cat', held()));
+    while ((await mesh.stats()).total.running < n) await sleep(10);
+  } else {
+    const input = held();
+    ctls[0].enqueue(new Uint8Array(new Uint32Array([n]).buffer));
+    const c = mesh.go('t_pipes', input);
+    calls.push(c);
+    await c.output.getReader().read(); // "ready": the pipes are open
+  }
+  stop = async () => {
+    ctls.forEach((c) => c.close());
+    await Promise.all(calls.map((c) => c.result));
+    await mesh.close();
+  };
+} else if (kind === 'wmesh') {
   const mesh = await startMesh(files, n);
   stop = () => mesh.close();
 } else {

@@ -17,9 +17,10 @@ const LOW = 1;
 const HIGH = 4;
 
 /**
- * grew starts n idle workers of a kind in a fresh process and returns how
+ * grew starts n idle workers of a kind in a fresh process (or, for parked
+ * and pipes, n parked calls or n open pipes on one worker) and returns how
  * many MB its resident set grew by.
- * @param {'wmesh' | 'raw'} kind
+ * @param {'wmesh' | 'raw' | 'parked' | 'pipes'} kind
  * @param {number} n
  * @param {ModuleFiles} m
  */
@@ -55,7 +56,35 @@ export default {
         `RSS growth over a fresh process, median of ${runs}; ` +
         `per worker = (growth with ${HIGH} − growth with ${LOW}) ÷ ${HIGH - LOW}; MB = 10^6 bytes`,
     };
+    // What one parked call and one open pipe cost, in KB: no baseline has
+    // either, so each stands beside the idle worker's cost for scale.
+    const PARKED = 64;
+    const PIPES = 10000;
+    /** @type {number[]} */
+    const parked = [];
+    /** @type {number[]} */
+    const pipes = [];
+    for (let i = 0; i < runs; i++) {
+      parked.push(((await grew('parked', PARKED, ctx.test)) * 1000) / PARKED);
+      pipes.push(((await grew('pipes', PIPES, ctx.test)) * 1e6) / PIPES);
+    }
     return [
+      row({
+        ...common,
+        case: `per parked call (of ${PARKED})`,
+        unit: 'KB',
+        samples: parked,
+        baseline: 'per idle worker, KB',
+        baseSamples: slope(s.wHigh, s.wLow).map((x) => x * 1000),
+      }),
+      row({
+        ...common,
+        case: `per open local pipe (of ${PIPES})`,
+        unit: 'bytes',
+        samples: pipes,
+        baseline: 'per parked call, bytes',
+        baseSamples: parked.map((x) => x * 1000),
+      }),
       row({
         ...common,
         case: 'per idle worker',

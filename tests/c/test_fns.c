@@ -672,3 +672,24 @@ static int t_deep(wm_pipe in, wm_pipe out) {
   return rc ? rc : deep(r, 20000, 1, 2);
 }
 WM_EXPORT(t_deep)
+
+/* t_pipes reads a u32 n, makes n local pipes, writes "ready", then holds
+ * them until its input ends: the memory benchmark weighs an open pipe. */
+static int t_pipes(wm_pipe in, wm_pipe out) {
+  uint32_t n;
+  int rc = read_full(in, &n, sizeof n);
+  if (rc) return rc < 0 ? rc : -2000;
+  wm_pipe *ps = malloc((size_t)n * 2 * sizeof *ps);
+  if (!ps) return WM_ENOMEM;
+  uint32_t made = 0;
+  while (made < n && !(rc = wm_pipe_make(&ps[2 * made], &ps[2 * made + 1])))
+    made++;
+  if (!rc) rc = put(out, "ready");
+  char b[16];
+  while (!rc && wm_read(in, b, sizeof b, -1) > 0) {
+  }
+  for (uint32_t i = 0; i < 2 * made; i++) wm_close(ps[i]);
+  free(ps);
+  return rc;
+}
+WM_EXPORT(t_pipes)
