@@ -10,8 +10,8 @@ git ls-files '*.c' '*.h' | xargs clang-format --dry-run --Werror
 echo "PASS  clang-format"
 bash scripts/build.sh
 bash scripts/native-tests.sh
+# The benchmarks, small, so that they keep working (no timing is asserted).
+node tests/bench/run.mjs --quick
 node --test --test-concurrency=1 tests/node/
 node --test --test-concurrency=1 tests/browser/
 node --test --test-concurrency=1 tests/package/
-# The benchmarks, small, so that they keep working (no timing is asserted).
-node tests/bench/run.mjs --quick
