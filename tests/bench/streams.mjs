@@ -47,15 +47,18 @@ export async function wmeshStream(mesh, fns, size, total) {
  * @param {number} size
  * @param {number} total a multiple of size
  * @param {number} window
+ * @param {boolean} [copy] copy in and out of linear memory at every end,
+ *   as a wasm runtime must (relay_worker.mjs)
  * @returns {Promise<number>} ms
  */
-export function rawStream(workers, stages, size, total, window) {
+export function rawStream(workers, stages, size, total, window, copy = false) {
+  const memory = new Uint8Array(copy ? 4 << 20 : 0);
   const t = performance.now();
   const chans = Array.from({ length: stages + 1 }, () => new MessageChannel());
   for (let i = 0; i < stages; i++) {
     const from = chans[i].port2;
     const to = chans[i + 1].port1;
-    workers[i % workers.length].postMessage({ in: from, out: to }, [from, to]);
+    workers[i % workers.length].postMessage({ in: from, out: to, copy }, [from, to]);
   }
   const src = chans[0].port1;
   const sink = chans[stages].port2;
@@ -67,6 +70,7 @@ export function rawStream(workers, stages, size, total, window) {
   const pump = () => {
     while (sent < total && sent - got + size <= limit) {
       const b = spare.pop() ?? new ArrayBuffer(size);
+      if (copy) new Uint8Array(b).set(memory.subarray(0, size));
       src.postMessage(b, [b]);
       sent += size;
     }
@@ -74,6 +78,7 @@ export function rawStream(workers, stages, size, total, window) {
   return new Promise((resolve) => {
     sink.on('message', (/** @type {ArrayBuffer} */ b) => {
       got += b.byteLength;
+      if (copy) memory.set(new Uint8Array(b));
       spare.push(b);
       if (got < total) return pump();
       src.close();
