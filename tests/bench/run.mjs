@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 
 import chain from './chain.mjs';
+import browser from './browser.mjs';
 import cpu from './cpu.mjs';
 import fanout from './fanout.mjs';
 import memory from './memory.mjs';
@@ -43,7 +44,7 @@ import { table } from './table.mjs';
 const DISTURBED = 0.1;
 
 /** @type {Group[]} */
-const groups = [rtt, throughput, pipe, chain, startup, cpu, memory, fanout];
+const groups = [rtt, throughput, pipe, chain, startup, cpu, memory, fanout, browser];
 
 const { values } = parseArgs({
   options: {

@@ -1,0 +1,49 @@
+// browser.mjs: group 9, the core figures in headless Chromium (Debian's,
+// through playwright-core): wmesh on Web Workers beside a bare Worker with
+// raw postMessage, measured in the same page (tests/bench/browser/).
+import { existsSync } from 'node:fs';
+
+import { launch } from '../browser/launch.mjs';
+import { serve } from '../../web/serve.mjs';
+import { row } from './stats.mjs';
+
+/** @typedef {import('./run.mjs').Ctx} Ctx */
+
+export default {
+  id: 'browser',
+  title: '9. In headless Chromium, 2 Web Workers',
+  /** @param {Ctx} ctx */
+  async run(ctx) {
+    if (!existsSync('/usr/bin/chromium')) return [];
+    const server = await serve({ port: 0 });
+    const b = await launch(new URL(server.url).origin);
+    try {
+      await b.page.goto(`${server.url}tests/bench/browser/page.html`);
+      await b.page.waitForFunction(() => 'wmeshBench' in window);
+      const runs = ctx.quick ? 1 : 3;
+      /** @type {any[]} */
+      const got = [];
+      for (let i = 0; i < runs; i++)
+        got.push(await b.page.evaluate((quick) => /** @type {any} */ (window).wmeshBench({ quick }), ctx.quick));
+      if (b.problems.length) throw new Error(`browser bench: ${b.problems.join('; ')}`);
+      const common = { group: 'browser', title: this.title };
+      const col = (/** @type {(r: any) => number} */ f) => got.map(f);
+      const rows = [
+        row({ ...common, case: 'empty call round trip', unit: 'µs', better: 'lower', samples: col((r) => r.rtt.wmesh), baseline: 'raw postMessage ping-pong', baseSamples: col((r) => r.rtt.raw) }),
+        ...[1, 16, 256].map((d) =>
+          row({ ...common, case: `calls/s, ${d} in flight`, unit: 'calls/s', better: 'higher', samples: col((r) => r.throughput[d].wmesh), baseline: 'raw postMessage, round robin', baseSamples: col((r) => r.throughput[d].raw) }),
+        ),
+        row({ ...common, case: 'pipe, 64 KiB writes', unit: 'MB/s', better: 'higher', samples: col((r) => r.pipe.wmesh), baseline: 'raw transfer echo', baseSamples: col((r) => r.pipe.raw) }),
+        ...[2, 4, 8].map((n) =>
+          row({ ...common, case: `chain of ${n}, 64 KiB writes`, unit: 'MB/s', better: 'higher', samples: col((r) => r.chain[n]), baseline: 'wmesh, 1 stage', baseSamples: col((r) => r.chain[1]) }),
+        ),
+      ];
+      const alive = got.at(-1).alive;
+      if (alive.pipes || alive.calls || alive.running) throw new Error(`browser bench left ${JSON.stringify(alive)}`);
+      return rows;
+    } finally {
+      await b.browser.close();
+      await server.close();
+    }
+  },
+};

@@ -1,0 +1,141 @@
+// bench.js: the benchmarks that run inside the page, in Chromium: wmesh on
+// Web Workers beside a bare Worker doing the same with raw postMessage.
+// Each function returns samples; tests/bench/browser.mjs turns them into
+// rows. Nothing here asserts a timing.
+import { createMesh } from '../../../js/browser.js';
+
+const MODULE = new URL('../../../build/wmesh_test.js', import.meta.url);
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/** @param {number} n @param {() => Promise<unknown>} f */
+async function repeat(n, f) {
+  for (let i = 0; i < n; i++) await f();
+}
+
+/** @param {number} depth @param {number} n @param {() => Promise<unknown>} op */
+async function inFlight(depth, n, op) {
+  let left = n;
+  const lane = async () => {
+    while (left-- > 0) await op();
+  };
+  const t = performance.now();
+  await Promise.all(Array.from({ length: depth }, lane));
+  return n / ((performance.now() - t) / 1000);
+}
+
+/** a bare worker answering numbers; returns a round-trip function */
+function rawCaller(workers) {
+  /** @type {Map<number, () => void>} */
+  const waiting = new Map();
+  for (const w of workers)
+    w.onmessage = (e) => {
+      waiting.get(e.data)?.();
+      waiting.delete(e.data);
+    };
+  let next = 0;
+  return () =>
+    new Promise((resolve) => {
+      const id = next++;
+      waiting.set(id, () => resolve(undefined));
+      workers[id % workers.length].postMessage(id);
+    });
+}
+
+/** rawPipe streams total bytes in `size` buffers through a worker's echo port */
+function rawPipe(worker, size, total, window) {
+  const ch = new MessageChannel();
+  worker.postMessage({ port: ch.port2 }, [ch.port2]);
+  const t = performance.now();
+  let sent = 0;
+  let got = 0;
+  /** @type {ArrayBuffer[]} */
+  const spare = [];
+  const pump = () => {
+    while (sent < total && sent - got + size <= Math.max(window, 2 * size)) {
+      const b = spare.pop() ?? new ArrayBuffer(size);
+      ch.port1.postMessage(b, [b]);
+      sent += size;
+    }
+  };
+  return new Promise((resolve) => {
+    ch.port1.onmessage = (e) => {
+      got += e.data.byteLength;
+      spare.push(e.data);
+      if (got < total) return pump();
+      ch.port1.close();
+      resolve(total / 1e6 / ((performance.now() - t) / 1000));
+    };
+    pump();
+  });
+}
+
+/** wmeshPipe streams total bytes through a chain of t_cat stages; MB/s */
+async function wmeshPipe(mesh, stages, size, total) {
+  const block = new Uint8Array(size);
+  async function* src() {
+    for (let sent = 0; sent < total; sent += size) yield block;
+  }
+  const t = performance.now();
+  const c = stages === 1 ? mesh.go('t_cat', src()) : mesh.chain(Array(stages).fill('t_cat'), src());
+  const reader = c.output.getReader();
+  let got = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    got += value.length;
+  }
+  await c.result;
+  if (got !== total) throw new Error(`pipe lost bytes: ${got} of ${total}`);
+  return total / 1e6 / ((performance.now() - t) / 1000);
+}
+
+/**
+ * run measures every case; quick makes each small.
+ * @param {{ quick: boolean }} o
+ */
+export async function run({ quick }) {
+  const calls = quick ? 300 : 3000;
+  const bytes = quick ? 4 * MiB : 32 * MiB;
+  const workerUrl = new URL('./echo_worker.js', import.meta.url);
+  const raw = [new Worker(workerUrl), new Worker(workerUrl)];
+  const mesh = await createMesh({ module: MODULE, workers: 2 });
+  const out = {};
+  try {
+    // Warm both sides up first.
+    await repeat(200, () => mesh.go('t_noop', undefined, { output: false }).result);
+    const call = rawCaller(raw);
+    await repeat(200, call);
+    let t = performance.now();
+    await repeat(calls, () => mesh.go('t_noop', undefined, { where: 1, output: false }).result);
+    const wRtt = ((performance.now() - t) * 1000) / calls;
+    const one = rawCaller([raw[0]]);
+    t = performance.now();
+    await repeat(calls, one);
+    out.rtt = { wmesh: wRtt, raw: ((performance.now() - t) * 1000) / calls };
+    rawCaller(raw); // both workers answer again
+    out.throughput = {};
+    for (const depth of [1, 16, 256]) {
+      const n = Math.max(calls, depth * 4);
+      out.throughput[depth] = {
+        wmesh: await inFlight(depth, n, () => mesh.go('t_noop', undefined, { output: false }).result),
+        raw: await inFlight(depth, n, rawCaller(raw)),
+      };
+    }
+    out.pipe = {
+      wmesh: await wmeshPipe(mesh, 1, 64 * KiB, bytes),
+      raw: await rawPipe(raw[0], 64 * KiB, bytes, 512 * KiB),
+    };
+    out.chain = {};
+    for (const stages of [1, 2, 4, 8]) out.chain[stages] = await wmeshPipe(mesh, stages, 64 * KiB, bytes);
+    const s = (await mesh.stats()).total;
+    out.alive = { pipes: s.pipes, calls: s.calls, running: s.running };
+  } finally {
+    await mesh.close();
+    raw.forEach((w) => w.terminate());
+  }
+  return out;
+}
+
+// @ts-ignore: the driver calls it through the page
+window.wmeshBench = run;
