@@ -7,6 +7,7 @@ import { createMesh, records } from '../js/browser.js';
 import { runChain, runStages } from '../demos/image/image.js';
 import { DEFAULT_VIEW, render } from '../demos/mandel/mandel.js';
 import { countJs, makeText, wordCount } from '../demos/mapreduce/wordcount.js';
+import { numbers } from '../demos/nested/numbers.js';
 
 const MODULE = new URL('../build/wmesh_demos.js', import.meta.url);
 const SAMPLE = new URL('../build/sample.jpg', import.meta.url);
@@ -473,16 +474,7 @@ export async function runWordCount(o = {}) {
 export async function runSort(o = {}) {
   const m = metered(await ready());
   const count = o.count ?? Number(/** @type {HTMLSelectElement} */ ($('ps-count')).value);
-  const nums = new Uint32Array(count);
-  let x = 12345;
-  for (let i = 0; i < count; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    nums[i] = x;
-  }
+  const nums = numbers(count);
   const t0 = performance.now();
   const out = await m.go('psort', new Uint8Array(nums.buffer.slice(0))).bytes();
   const ms = performance.now() - t0;

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { createMesh } from '../../js/index.js';
+import { numbers } from './numbers.js';
 
 const { values: o } = parseArgs({
   options: { count: { type: 'string', default: '2000000' }, workers: { type: 'string' } },
@@ -14,17 +15,7 @@ const { values: o } = parseArgs({
 const module = fileURLToPath(new URL('../../build/wmesh_demos.js', import.meta.url));
 const count = Number(o.count);
 
-// Deterministic pseudo-random u32s (xorshift32), little-endian as psort reads them.
-const nums = new Uint32Array(count);
-let x = 12345;
-for (let i = 0; i < count; i++) {
-  x ^= x << 13;
-  x >>>= 0;
-  x ^= x >>> 17;
-  x ^= x << 5;
-  x >>>= 0;
-  nums[i] = x;
-}
+const nums = numbers(count);
 
 const mesh = await createMesh({ module, workers: o.workers ? Number(o.workers) : undefined });
 try {

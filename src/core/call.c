@@ -43,7 +43,7 @@ static callobj *call_new(int token, uint32_t group) {
   }
   c->token = token;
   c->group = group;
-  c->parent = wm__current_job();
+  c->parent = wm__job_made();
   c->made = wm__loc;
   wm__rt.stats.calls++;
   return c;
@@ -148,15 +148,17 @@ int wm__wait_ready(uint32_t id, int64_t deadline) {
   }
 }
 
+static void kill_id(uint32_t id, int v) {
+  (void)v;
+  wm__kill(id);
+}
+
 int wm__kill(uint32_t id) {
   callobj *c = wm__h_get(&calls, id);
   if (!c || c->done) return 0;
   if (c->kind == K_LOCAL) return WM_ETIMEDOUT;
   if (c->kind == K_GROUP) {
-    for (uint32_t i = 0; i < calls.cap; i++) {
-      callobj *s = calls.objs[i];
-      if (s && s->group == id && !s->done) wm__kill(s->id);
-    }
+    each_call(stage_of, id, kill_id, 0);
     return 0;
   }
   if (wm__rt.self == 0) {
@@ -455,9 +457,12 @@ void wm__finish(const wm__job *job, int rc) {
   wm__rt.stats.running--;
   wm__end_close_owned(job->in, job->owner, 0);
   wm__end_close_owned(job->out, job->owner, rc);
-  /* Pipes and calls the job made and left behind end with it. */
-  wm__end_close_job(job->owner);
-  each_call(child_of, job->owner, release_child, 0);
+  /* Pipes and calls the job made and left behind end with it; most jobs
+   * make none, and skip the sweep of both tables. */
+  if (wm__job_made_any()) {
+    wm__end_close_job(job->owner);
+    each_call(child_of, job->owner, release_child, 0);
+  }
   if (job->reply_to < 0)
     wm__call_complete(job->reply_id, rc);
   else

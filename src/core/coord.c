@@ -195,8 +195,15 @@ void wm__coord_done(int from, uint32_t g, int32_t rc) {
   pump();
 }
 
-/* drop removes queued calls that match and fails them with rc. */
-static void drop(int (*match)(const qent *, int64_t), int64_t arg, int rc) {
+/* A call as its caller knows it. */
+typedef struct callkey {
+  int from;
+  uint32_t id;
+} callkey;
+
+/* drop removes queued calls that match arg and fails them with rc. */
+static void drop(int (*match)(const qent *, const void *), const void *arg,
+                 int rc) {
   qent **pp = &qhead, *prev = NULL;
   while (*pp) {
     qent *q = *pp;
@@ -215,13 +222,31 @@ static void drop(int (*match)(const qent *, int64_t), int64_t arg, int rc) {
   wm__rt.stats.queued = (uint32_t)qlen;
 }
 
-static int expired(const qent *q, int64_t now) {
-  return q->m.deadline >= 0 && q->m.deadline <= now;
+static int expired(const qent *q, const void *now) {
+  return q->m.deadline >= 0 && q->m.deadline <= *(const int64_t *)now;
 }
 
-static int bound_to(const qent *q, int64_t w) { return q->m.where == w; }
+static int bound_to(const qent *q, const void *w) {
+  return q->m.where == *(const int *)w;
+}
 
-static int from_worker(const qent *q, int64_t w) { return q->from == w; }
+static int from_worker(const qent *q, const void *w) {
+  return q->from == *(const int *)w;
+}
+
+static int is_call(const qent *q, const void *key) {
+  const callkey *k = key;
+  return q->from == k->from && q->m.id == k->id;
+}
+
+/* find_slot returns the slot of call id made by instance from, or NULL. */
+static slot *find_slot(int from, uint32_t id) {
+  for (uint32_t i = 0; i < slots.cap; i++) {
+    slot *s = slots.objs[i];
+    if (s && s->caller == from && s->caller_call == id) return s;
+  }
+  return NULL;
+}
 
 void wm__coord_worker_exit(int w) {
   if (w < 1 || w > wm__rt.nworkers || !workers[w].alive) return;
@@ -241,33 +266,22 @@ void wm__coord_worker_exit(int w) {
       s->caller = -1;
     }
   }
-  drop(bound_to, w, WM_EDIED);
-  drop(from_worker, w, WM_EDIED);
-}
-
-static uint32_t cancel_from, cancel_id;
-
-static int is_cancelled(const qent *q, int64_t unused) {
-  (void)unused;
-  return q->from == (int)cancel_from && q->m.id == cancel_id;
+  drop(bound_to, &w, WM_EDIED);
+  drop(from_worker, &w, WM_EDIED);
 }
 
 void wm__coord_cancel(int from, uint32_t id, int reason) {
   /* Still queued: it never starts. */
-  cancel_from = (uint32_t)from;
-  cancel_id = id;
+  callkey k = {from, id};
   int before = qlen;
-  drop(is_cancelled, 0, reason);
+  drop(is_call, &k, reason);
   if (qlen != before) return;
   /* Placed: tell its worker. */
-  for (uint32_t i = 0; i < slots.cap; i++) {
-    slot *s = slots.objs[i];
-    if (s && s->caller == from && s->caller_call == id) {
-      uint8_t buf[12];
-      size_t n = wm__enc_cancel(buf, s->id, reason);
-      wm__host_ctrl_send(s->worker, buf, n, NULL, 0);
-      return;
-    }
+  slot *s = find_slot(from, id);
+  if (s) {
+    uint8_t buf[12];
+    size_t n = wm__enc_cancel(buf, s->id, reason);
+    wm__host_ctrl_send(s->worker, buf, n, NULL, 0);
   }
 }
 
@@ -293,11 +307,8 @@ void wm__coord_kill(int from, uint32_t id) {
 }
 
 int wm__coord_worker_of(int from, uint32_t id) {
-  for (uint32_t i = 0; i < slots.cap; i++) {
-    slot *s = slots.objs[i];
-    if (s && s->caller == from && s->caller_call == id) return s->worker;
-  }
-  return 0;
+  slot *s = find_slot(from, id);
+  return s ? s->worker : 0;
 }
 
 void wm__coord_worker_up(int w) {
@@ -309,7 +320,8 @@ void wm__coord_worker_up(int w) {
 
 int64_t wm__coord_expire(void) {
   if (!qlen) return -1;
-  drop(expired, wm_now(), WM_ETIMEDOUT);
+  int64_t now = wm_now();
+  drop(expired, &now, WM_ETIMEDOUT);
   int64_t next = -1;
   for (qent *q = qhead; q; q = q->next)
     if (q->m.deadline >= 0 && (next < 0 || q->m.deadline < next))

@@ -170,7 +170,7 @@ int wm__pipe_new(wm_pipe *r, wm_pipe *w, uint32_t window) {
   re->peer = we;
   we->peer = re;
   /* Ends belong to the job that made them, and close when it ends. */
-  re->owner = we->owner = wm__current_job();
+  re->owner = we->owner = wm__job_made();
   return 0;
 }
 

@@ -52,6 +52,7 @@ struct wm__fiber {
   int cancelled;
   const char *waits;        /* source line it is blocked at, for wm_dump */
   int readied;              /* the job has called wm_ready */
+  int made;                 /* pipes and calls the job has made */
   wm__fiber *bnext, *bprev; /* the list of busy fibers */
 };
 
@@ -90,6 +91,14 @@ int wm__cancel_job(int reply_to, uint32_t reply_id, int reason);
 
 /* wm__current_job returns the owner id of the job running now, or 0. */
 uint32_t wm__current_job(void);
+
+/* wm__job_made counts a pipe or call made by the job running now, and
+ * returns that job's owner id (0 outside a job). A job that made nothing
+ * ends without sweeping the tables for what it left behind. */
+uint32_t wm__job_made(void);
+
+/* wm__job_made_any says whether the job running now has made anything. */
+int wm__job_made_any(void);
 
 /* ---- Pipes (pipe.c) ---- */
 

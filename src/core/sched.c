@@ -78,7 +78,10 @@ int wm__wait(wm__waitq *q, int64_t deadline) {
   if (job_bound) deadline = jd > 0 ? jd : 1;
   if (deadline > 0 && deadline <= wm_now())
     return job_bound ? job_expired(f) : WM_ETIMEDOUT;
+  /* The line the location macros left, taken now: later calls set their
+   * own, and a wait inside the runtime finds none. */
   f->waits = wm__loc;
+  wm__loc = NULL;
   f->wq = q;
   f->wprev = NULL;
   f->wnext = q->head;
@@ -99,6 +102,14 @@ int wm__wait(wm__waitq *q, int64_t deadline) {
 }
 
 uint32_t wm__current_job(void) { return current ? current->job.owner : 0; }
+
+uint32_t wm__job_made(void) {
+  if (!current) return 0;
+  current->made++;
+  return current->job.owner;
+}
+
+int wm__job_made_any(void) { return current && current->made; }
 
 int wm__job_ready(void) {
   if (!current) return WM_ENOTFIBER;
@@ -197,6 +208,7 @@ int wm__spawn(const wm__job *job) {
   f->busy = 1;
   f->cancelled = 0;
   f->readied = 0;
+  f->made = 0;
   f->bprev = NULL;
   f->bnext = busy;
   if (busy) busy->bprev = f;
@@ -229,6 +241,7 @@ void wm__run(void) {
     if (!run_head) run_tail = NULL;
     f->runnable = 0;
     current = f;
+    wm__loc = NULL; /* each fiber's calls set their own */
     wm__ctx_enter(f->ctx);
     current = NULL;
     if (f->exiting) {
@@ -252,9 +265,9 @@ int wm__dump_fibers(char *b, size_t n) {
                   f->job.reply_to < 0 ? "local call" : "call", f->job.reply_id,
                   f->cancelled ? " (cancelled)" : "");
     if (f->wq)
-      len +=
-          wm__dumpf(b, n, len, ", blocked at %s%s\n", f->waits ? f->waits : "?",
-                    f->in_timers ? " with a deadline" : "");
+      len += wm__dumpf(b, n, len, ", blocked at %s%s\n",
+                       f->waits ? f->waits : "(inside the runtime)",
+                       f->in_timers ? " with a deadline" : "");
     else
       len +=
           wm__dumpf(b, n, len, ", %s\n", f == current ? "running" : "runnable");

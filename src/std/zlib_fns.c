@@ -19,15 +19,22 @@ char *stbi_zlib_decode_malloc_guesssize_headerflag(const char *buffer, int len,
 
 #define MAX_INPUT (256u << 20)
 
+/* whole reads the whole input; on failure nothing is left to free. */
+static int whole(wm_pipe in, uint8_t **data, size_t *len) {
+  int rc = demo_read_all(in, data, len, MAX_INPUT);
+  if (rc) {
+    free(*data);
+    *data = NULL;
+  }
+  return rc;
+}
+
 /* deflate compresses its whole input (zlib format, stb's level 8). */
 static int deflate(wm_pipe in, wm_pipe out) {
   uint8_t *data;
   size_t len;
-  int rc = demo_read_all(in, &data, &len, MAX_INPUT);
-  if (rc) {
-    free(data);
-    return rc;
-  }
+  int rc = whole(in, &data, &len);
+  if (rc) return rc;
   int zlen = 0;
   unsigned char *z = stbi_zlib_compress(data, (int)len, &zlen, 8);
   free(data);
@@ -42,11 +49,8 @@ WM_EXPORT(deflate)
 static int inflate(wm_pipe in, wm_pipe out) {
   uint8_t *data;
   size_t len;
-  int rc = demo_read_all(in, &data, &len, MAX_INPUT);
-  if (rc) {
-    free(data);
-    return rc;
-  }
+  int rc = whole(in, &data, &len);
+  if (rc) return rc;
   int outlen = 0;
   char *raw = stbi_zlib_decode_malloc_guesssize_headerflag(
       (const char *)data, (int)len, (int)(len * 4 + 64), &outlen, 1);
