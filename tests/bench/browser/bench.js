@@ -128,7 +128,13 @@ export async function run({ quick }) {
     };
     out.chain = {};
     for (const stages of [1, 2, 4, 8]) out.chain[stages] = await wmeshPipe(mesh, stages, 64 * KiB, bytes);
-    const s = (await mesh.stats()).total;
+    // Pipe ends finish their close handshake a few turns after the last
+    // result: wait for that (a bounded number of turns, not a time).
+    let s = (await mesh.stats()).total;
+    for (let i = 0; i < 200 && (s.pipes || s.calls || s.running); i++) {
+      await new Promise((r) => setTimeout(r, 5));
+      s = (await mesh.stats()).total;
+    }
     out.alive = { pipes: s.pipes, calls: s.calls, running: s.running };
   } finally {
     await mesh.close();
