@@ -154,6 +154,8 @@ export class Mesh {
     this.failedStarts = new Map();
     /** @type {WebAssembly.Module | null} */
     this.wasm = null;
+    /** the number of workers asked for, told to each worker */
+    this.meshSize = 0;
     this.nextToken = 1;
     this.closed = false;
     /** close() has begun: no new calls */
@@ -182,6 +184,7 @@ export class Mesh {
     const wasm = await env.compile(wasmSrc);
     this.wasm = wasm;
     const n = o.workers ?? env.cores();
+    this.meshSize = n;
     const ready = [];
     for (let i = 1; i <= n; i++) ready.push(this.#spawn(i));
     // Whatever fails first, the workers already started are ended and no
@@ -229,7 +232,7 @@ export class Mesh {
         reject(new Error(`wmesh: worker ${i} exited: ${why}`));
         if (this.workers[i] === w) this.#workerExit(i);
       });
-      w.post({ t: 'init', wasm: this.wasm });
+      w.post({ t: 'init', wasm: this.wasm, workers: this.meshSize });
     });
   }
 

@@ -34,7 +34,9 @@ export function serve({ self, glue, loadFactory, post, listen }) {
       const start = async () => instantiate(loadFactory(glue), m.wasm, host);
       start().then(
         (M) => {
-          M._wm__init(self, 0, 1, 0);
+          // The mesh's size lets the core split a chain made here into as many
+          // blocks of stages as there are workers.
+          M._wm__init(self, Number.isInteger(m.workers) && m.workers > 0 ? m.workers : 0, 1, 0);
           post({ t: 'ready' }, []);
           const q = early;
           early = [];

@@ -36,6 +36,8 @@ void wm__refuse(const int *ports, int nports) {
 WM__ENTRY int wm__init(int self, int nworkers, int cap, int qmax) {
   wm__rt.self = self;
   if (self == 0) return wm__coord_init(nworkers, cap, qmax);
+  /* A worker only learns the mesh's size, to split the chains it makes. */
+  wm__rt.nworkers = nworkers > 0 ? nworkers : 0;
   return 0;
 }
 

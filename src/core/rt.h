@@ -58,7 +58,7 @@ struct wm__fiber {
 
 typedef struct wm__instance {
   int self;     /* 0: main instance; workers from 1 */
-  int nworkers; /* main instance only */
+  int nworkers; /* main: its workers; a worker: the size of its mesh */
   wm_stats stats;
 } wm__instance;
 
