@@ -259,6 +259,29 @@ static int start_job(wm__job *job) {
   return rc;
 }
 
+/* runs_here says whether a call with these options runs in this instance:
+ * asked to, or the main instance of a mesh without workers. */
+static int runs_here(const wm_opts *o) {
+  int where = o ? o->where : WM_ANY;
+  return where == WM_HERE || (wm__rt.self == 0 && wm__rt.nworkers == 0);
+}
+
+/* blocks_for says into how many blocks of neighbouring stages a chain of n
+ * stages is cut. Stages in one block run in one instance on local pipes;
+ * between blocks the bytes cross threads, which costs far more than the
+ * stages of a cheap filter. A chain of more stages than there are workers
+ * gains no parallelism from more blocks than workers, and contiguous
+ * blocks keep every worker busy as round-robin placement would. */
+static size_t blocks_for(size_t n, const wm_opts *o) {
+  if (runs_here(o)) return n; /* each stage is a local call anyway */
+  int where = o ? o->where : WM_ANY;
+  size_t w =
+      where == WM_ANY && wm__rt.nworkers > 0 ? (size_t)wm__rt.nworkers : 1;
+  size_t b = n < w ? n : w;
+  size_t least = (n + WM__MAX_BLOCK - 1) / WM__MAX_BLOCK;
+  return b < least ? least : b;
+}
+
 /* run_here starts fn in a fiber of this instance, keeping the handles. */
 static int run_here(wm_pipe in, wm_pipe out, wm_fn fn, const wm_opts *o,
                     callobj *c) {
@@ -268,18 +291,20 @@ static int run_here(wm_pipe in, wm_pipe out, wm_fn fn, const wm_opts *o,
   if (in.id) rc = wm__end_rehandle(&in);
   if (!rc && out.id) rc = wm__end_rehandle(&out);
   if (rc) return rc;
-  wm__job job = {fn, in, out, c->id, -1, 0, o ? o->deadline : -1};
+  wm__job job = {fn, in, out, c->id, -1, 0, o ? o->deadline : -1, 0, {0}, 0};
   return start_job(&job);
 }
 
 /* send_remote moves the ends into a CALL frame for the coordinator. */
-static void send_remote(wm_pipe in, wm_pipe out, uint32_t idx, const wm_opts *o,
-                        callobj *c) {
+static void send_remote(wm_pipe in, wm_pipe out, const uint32_t *idx, size_t k,
+                        const wm_opts *o, callobj *c) {
   wm__callmsg m;
   int ports[2], nports = 0, pin = -1, pout = -1;
   memset(&m, 0, sizeof m);
   m.id = c->id;
-  m.fn = idx;
+  m.fn = idx[0];
+  m.nmore = (uint32_t)k - 1;
+  memcpy(m.more, idx + 1, (k - 1) * sizeof *idx);
   m.where = o ? o->where : WM_ANY;
   m.deadline = o ? o->deadline : -1;
   m.in.port = m.out.port = WM__NOPORT;
@@ -315,27 +340,34 @@ static void send_remote(wm_pipe in, wm_pipe out, uint32_t idx, const wm_opts *o,
   free((void *)m.out.data);
 }
 
-int wm__go(wm_pipe in, wm_pipe out, wm_fn fn, const wm_opts *o, int token,
-           uint32_t group, uint32_t *id) {
-  uint32_t idx = fn ? wm__fn_index(fn) : 0;
-  if (!idx) return WM_ENOFN;
+/* go starts a call of k stages (more than one only as a block of a chain
+ * that runs elsewhere), as wm__go. */
+static int go(wm_pipe in, wm_pipe out, const wm_fn *fns, size_t k,
+              const wm_opts *o, int token, uint32_t group, uint32_t *id) {
+  uint32_t idx[WM__MAX_BLOCK];
+  for (size_t i = 0; i < k; i++)
+    if (!fns[i] || !(idx[i] = wm__fn_index(fns[i]))) return WM_ENOFN;
   int rc = check_opts(o);
   if (!rc) rc = check_ends(in, out);
   if (rc) return rc;
-  int where = o ? o->where : WM_ANY;
   callobj *c = call_new(token, group);
   if (!c) return WM_ENOMEM;
   *id = c->id;
-  if (where == WM_HERE || (wm__rt.self == 0 && wm__rt.nworkers == 0)) {
+  if (runs_here(o)) {
     c->kind = K_LOCAL;
-    if ((rc = run_here(in, out, fn, o, c))) {
+    if ((rc = run_here(in, out, fns[0], o, c))) {
       call_free(c);
       return rc;
     }
   } else {
-    send_remote(in, out, idx, o, c);
+    send_remote(in, out, idx, k, o, c);
   }
   return 0;
+}
+
+int wm__go(wm_pipe in, wm_pipe out, wm_fn fn, const wm_opts *o, int token,
+           uint32_t group, uint32_t *id) {
+  return go(in, out, &fn, 1, o, token, group, id);
 }
 
 int wm_go(wm_pipe in, wm_pipe out, wm_fn fn, const wm_opts *o, wm_call *c) {
@@ -356,13 +388,14 @@ int wm__chain(wm_pipe in, wm_pipe out, const wm_fn *fns, size_t n,
   if (rc) return rc;
   uint32_t window = o && o->window ? o->window : WM__DEFAULT_WINDOW;
   if (window > WM__MAX_WINDOW) return WM_EINVAL;
+  size_t nb = blocks_for(n, o);
   /* Make every pipe first, so that failing leaves nothing taken. */
-  wm_pipe *ps = calloc(2 * (n - 1) + 1, sizeof *ps);
+  wm_pipe *ps = calloc(2 * (nb - 1) + 1, sizeof *ps);
   callobj *g = ps ? call_new(token, 0) : NULL;
-  for (size_t i = 0; g && i + 1 < n && !rc; i++)
+  for (size_t i = 0; g && i + 1 < nb && !rc; i++)
     rc = wm__pipe_new(&ps[2 * i], &ps[2 * i + 1], window);
   if (!g || rc) {
-    for (size_t i = 0; ps && i < 2 * (n - 1); i++)
+    for (size_t i = 0; ps && i < 2 * (nb - 1); i++)
       if (ps[i].id) wm_close(ps[i]);
     if (g) call_free(g);
     free(ps);
@@ -370,14 +403,15 @@ int wm__chain(wm_pipe in, wm_pipe out, const wm_fn *fns, size_t n,
   }
   /* One more than the stages, so that stages refused at once cannot finish
    * the chain while it is still being placed. */
-  g->pending = (uint32_t)n + 1;
+  g->pending = (uint32_t)nb + 1;
   g->kind = K_GROUP;
   *id = g->id;
-  for (size_t i = 0; i < n; i++) {
+  for (size_t i = 0; i < nb; i++) {
     wm_pipe sin = i == 0 ? in : ps[2 * (i - 1)];
-    wm_pipe sout = i + 1 == n ? out : ps[2 * i + 1];
+    wm_pipe sout = i + 1 == nb ? out : ps[2 * i + 1];
+    size_t first = i * n / nb, end = (i + 1) * n / nb;
     uint32_t sid;
-    rc = wm__go(sin, sout, fns[i], o, 0, g->id, &sid);
+    rc = go(sin, sout, fns + first, end - first, o, 0, g->id, &sid);
     if (rc) {
       /* Only allocation can fail here: fail this stage in place. */
       if (sin.id) wm_close(sin);
@@ -417,6 +451,33 @@ int wm_wait(wm_call call, int64_t deadline) {
   return rc;
 }
 
+/* run_block is the function of a job that runs a block of a chain's stages
+ * (wm__job.block): a chain of them here, on local pipes. It reports only
+ * once every stage has ended, even if it is cancelled or runs out of time
+ * first (its stages are then cancelled with it), as the stages of a chain
+ * placed one by one would. */
+static int run_block(wm_pipe in, wm_pipe out) {
+  const wm__job *j = wm__job_now();
+  wm_fn fns[WM__MAX_BLOCK];
+  for (uint32_t i = 0; i < j->nblock; i++) fns[i] = wm__registered(j->block[i]);
+  wm_opts o = {j->deadline, WM_HERE, j->window};
+  uint32_t id;
+  int rc = wm__chain(in, out, fns, j->nblock, &o, 0, &id);
+  if (rc) return rc;
+  callobj *c;
+  while ((c = wm__h_get(&calls, id)) && !c->done) wm__wait_hold(&c->wq);
+  if (!c) return WM_EBADF;
+  rc = c->rc;
+  call_free(c);
+  return rc;
+}
+
+const char *wm__block_name(const wm__job *job) {
+  return job->fn == run_block
+             ? wm__registered_name(wm__registered(job->block[0]))
+             : NULL;
+}
+
 static void reply(int to, uint32_t id, int rc) {
   uint8_t buf[12];
   size_t n = wm__enc_done(buf, id, rc);
@@ -432,6 +493,8 @@ void wm__exec(const uint8_t *p, size_t n, const int *ports, int nports) {
   int pin = m.in.flags & WM__D_PORT ? ports[m.in.port] : -1;
   int pout = m.out.flags & WM__D_PORT ? ports[m.out.port] : -1;
   wm_fn fn = wm__registered(m.fn);
+  for (uint32_t i = 0; fn && i < m.nmore; i++)
+    if (!wm__registered(m.more[i])) fn = NULL;
   int rc = fn ? 0 : WM_ENOFN;
   if (!fn) wm__rt.stats.refused++;
   if (!rc && m.deadline >= 0 && m.deadline <= wm_now()) rc = WM_ETIMEDOUT;
@@ -445,7 +508,15 @@ void wm__exec(const uint8_t *p, size_t n, const int *ports, int nports) {
   } else if ((rc = wm__end_import(&m.out, pout, &out))) {
     if (in.id) wm_close(in);
   } else {
-    wm__job job = {fn, in, out, m.id, 0, 0, m.deadline};
+    wm__job job = {fn, in, out, m.id, 0, 0, m.deadline, 0, {0}, 0};
+    if (m.nmore) {
+      job.fn = run_block;
+      job.nblock = m.nmore + 1;
+      job.block[0] = m.fn;
+      memcpy(job.block + 1, m.more, m.nmore * sizeof *m.more);
+      /* The pipes between the stages: as wide as the ones into the block. */
+      job.window = m.in.flags ? m.in.window : m.out.flags ? m.out.window : 0;
+    }
     if (!(rc = start_job(&job))) return;
     if (in.id) wm_close(in);
     if (out.id) wm_close_error(out, rc);

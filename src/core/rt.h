@@ -31,6 +31,11 @@ typedef struct wm__job {
   int reply_to;      /* instance to send DONE to, or -1: local call reply_id */
   uint32_t owner;    /* marks the job's ends, so that only those are closed */
   int64_t deadline;  /* the whole call's deadline, or -1 */
+  /* A block of a chain's stages (wm__callmsg), which fn runs here joined by
+   * local pipes of this window; nblock is 0 for a plain call. */
+  uint32_t nblock;
+  uint32_t block[WM__MAX_BLOCK];
+  uint32_t window;
 } wm__job;
 
 struct wm__fiber {
@@ -69,6 +74,11 @@ extern wm__instance wm__rt;
  * of 0 gives WM_ETIMEDOUT). */
 int wm__wait(wm__waitq *q, int64_t deadline);
 
+/* wm__wait_hold parks the current fiber on q until woken, whether or not
+ * its job is cancelled or out of time: for a job that must see the work it
+ * started end before it reports. Returns 0, or WM_ENOTFIBER. */
+int wm__wait_hold(wm__waitq *q);
+
 /* wm__wake_all makes every fiber on q runnable. */
 void wm__wake_all(wm__waitq *q);
 
@@ -88,6 +98,9 @@ void wm__expire(void);
  * reply_id): its blocking calls return reason from now on, and the calls it
  * made are cancelled too. Returns 0, or WM_EBADF if no such job runs. */
 int wm__cancel_job(int reply_to, uint32_t reply_id, int reason);
+
+/* wm__job_now returns the job running now, or NULL outside a fiber. */
+const wm__job *wm__job_now(void);
 
 /* wm__current_job returns the owner id of the job running now, or 0. */
 uint32_t wm__current_job(void);
@@ -165,6 +178,10 @@ void wm__exec(const uint8_t *p, size_t n, const int *ports, int nports);
 
 /* wm__finish reports a finished job's result. */
 void wm__finish(const wm__job *job, int rc);
+
+/* wm__block_name names the first stage of a job that runs a block of a
+ * chain's stages, or returns NULL for any other job. */
+const char *wm__block_name(const wm__job *job);
 
 /* wm__cancel_children cancels every unfinished call made by job owner. */
 void wm__cancel_children(uint32_t owner, int reason);

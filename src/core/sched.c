@@ -101,6 +101,23 @@ int wm__wait(wm__waitq *q, int64_t deadline) {
   return f->wake_rc;
 }
 
+int wm__wait_hold(wm__waitq *q) {
+  if (!current) return WM_ENOTFIBER;
+  wm__fiber *f = current;
+  int cancelled = f->cancelled;
+  int64_t jd = f->job.deadline;
+  /* Neither the cancellation nor the job's deadline may cut this wait short;
+   * both are restored for whatever the job does next. */
+  f->cancelled = 0;
+  f->job.deadline = -1;
+  int rc = wm__wait(q, -1);
+  f->cancelled = f->cancelled ? f->cancelled : cancelled;
+  f->job.deadline = jd;
+  return rc;
+}
+
+const wm__job *wm__job_now(void) { return current ? &current->job : NULL; }
+
 uint32_t wm__current_job(void) { return current ? current->job.owner : 0; }
 
 uint32_t wm__job_made(void) {
@@ -259,11 +276,14 @@ void wm__run(void) {
 int wm__dump_fibers(char *b, size_t n) {
   int len = 0;
   for (const wm__fiber *f = busy; f; f = f->bnext) {
-    const char *name = wm__registered_name(f->job.fn);
-    len +=
-        wm__dumpf(b, n, len, "fiber running %s for %s %#x%s", name ? name : "?",
-                  f->job.reply_to < 0 ? "local call" : "call", f->job.reply_id,
-                  f->cancelled ? " (cancelled)" : "");
+    const char *block = wm__block_name(&f->job);
+    const char *name = block ? block : wm__registered_name(f->job.fn);
+    len += wm__dumpf(b, n, len, "fiber running %s", name ? name : "?");
+    if (block)
+      len += wm__dumpf(b, n, len, " and %u more stages", f->job.nblock - 1);
+    len += wm__dumpf(b, n, len, " for %s %#x%s",
+                     f->job.reply_to < 0 ? "local call" : "call",
+                     f->job.reply_id, f->cancelled ? " (cancelled)" : "");
     if (f->wq)
       len += wm__dumpf(b, n, len, ", blocked at %s%s\n",
                        f->waits ? f->waits : "(inside the runtime)",

@@ -8,7 +8,7 @@
 
 #include "wmesh.h"
 
-#define CALL_HDR 24u /* type, nports, pad2, id, fn, where, deadline */
+#define CALL_HDR 24u /* type, nports, nmore, pad, id, fn, where, deadline */
 #define DESC_HDR 20u /* flags, port, pad2, status, window, count, datalen */
 
 static void put32(uint8_t *p, uint32_t v) {
@@ -38,7 +38,9 @@ static uint8_t *put_desc(uint8_t *p, const wm__desc *d) {
 }
 
 int wm__enc_call(const wm__callmsg *m, uint8_t **out, size_t *len) {
-  size_t n = CALL_HDR + desc_size(&m->in) + desc_size(&m->out);
+  *out = NULL;
+  if (m->nmore >= WM__MAX_BLOCK) return WM_EINVAL;
+  size_t n = CALL_HDR + 4 * m->nmore + desc_size(&m->in) + desc_size(&m->out);
   uint8_t *p = malloc(n);
   *out = p;
   if (!p) return WM_ENOMEM;
@@ -47,13 +49,16 @@ int wm__enc_call(const wm__callmsg *m, uint8_t **out, size_t *len) {
   if (m->out.flags & WM__D_PORT) nports++;
   p[0] = WM__F_CALL;
   p[1] = (uint8_t)nports;
-  p[2] = p[3] = 0;
+  p[2] = (uint8_t)m->nmore;
+  p[3] = 0;
   put32(p + 4, m->id);
   put32(p + 8, m->fn);
   put32(p + 12, (uint32_t)m->where);
   put32(p + 16, (uint32_t)((uint64_t)m->deadline & 0xffffffffu));
   put32(p + 20, (uint32_t)((uint64_t)m->deadline >> 32));
-  put_desc(put_desc(p + CALL_HDR, &m->in), &m->out);
+  for (uint32_t i = 0; i < m->nmore; i++)
+    put32(p + CALL_HDR + 4 * i, m->more[i]);
+  put_desc(put_desc(p + CALL_HDR + 4 * m->nmore, &m->in), &m->out);
   *len = n;
   return 0;
 }
@@ -142,15 +147,19 @@ static int get_desc(const uint8_t *p, size_t n, size_t *pos, unsigned nports,
 }
 
 int wm__dec_call(const uint8_t *p, size_t n, unsigned nports, wm__callmsg *m) {
-  if (n < CALL_HDR || p[0] != WM__F_CALL || p[2] || p[3]) return WM_EPROTO;
+  if (n < CALL_HDR || p[0] != WM__F_CALL || p[3]) return WM_EPROTO;
   if (p[1] != nports || nports > WM__MAX_PORTS) return WM_EPROTO;
+  if (p[2] >= WM__MAX_BLOCK || n - CALL_HDR < 4u * p[2]) return WM_EPROTO;
   m->id = get32(p + 4);
   m->fn = get32(p + 8);
   m->where = (int32_t)get32(p + 12);
   m->deadline =
       (int64_t)((uint64_t)get32(p + 16) | (uint64_t)get32(p + 20) << 32);
   if (m->deadline < -1) return WM_EPROTO;
-  size_t pos = CALL_HDR;
+  m->nmore = p[2];
+  for (uint32_t i = 0; i < m->nmore; i++)
+    m->more[i] = get32(p + CALL_HDR + 4 * i);
+  size_t pos = CALL_HDR + 4 * m->nmore;
   unsigned used = 0;
   if (get_desc(p, n, &pos, nports, &used, &m->in)) return WM_EPROTO;
   if (get_desc(p, n, &pos, nports, &used, &m->out)) return WM_EPROTO;

@@ -47,6 +47,7 @@ enum {
 #define WM__MAX_CHUNK (1u << 20)  /* largest DATA body accepted */
 #define WM__MAX_WINDOW (1u << 26) /* largest window accepted */
 #define WM__MAX_SPARES 8u         /* spare buffers with one CREDIT, at most */
+#define WM__MAX_BLOCK 16u         /* stages one CALL may carry, at most */
 
 /* wm__desc describes a pipe end moving to another instance. */
 typedef struct wm__desc {
@@ -59,10 +60,15 @@ typedef struct wm__desc {
   const uint8_t *data; /* reader: bytes received and not yet read */
 } wm__desc;
 
-/* wm__callmsg is a CALL frame: run fn with these ends. */
+/* wm__callmsg is a CALL frame: run fn with these ends. A frame may carry a
+ * block of stages, fn and then `more`: neighbouring stages of a chain that
+ * run in one instance joined by local pipes, so that their bytes never
+ * cross a thread. */
 typedef struct wm__callmsg {
-  uint32_t id;      /* the sender's id for the call */
-  uint32_t fn;      /* table index */
+  uint32_t id;    /* the sender's id for the call */
+  uint32_t fn;    /* table index */
+  uint32_t nmore; /* further stages, at most WM__MAX_BLOCK - 1 */
+  uint32_t more[WM__MAX_BLOCK - 1];
   int32_t where;    /* WM_ANY or a worker number */
   int64_t deadline; /* absolute ms, or -1 */
   wm__desc in, out;
@@ -76,8 +82,8 @@ typedef struct wm__pipemsg {
   uint32_t len;
 } wm__pipemsg;
 
-/* wm__enc_call encodes m into a new malloc'd buffer. Returns 0, or WM_ENOMEM
- * (and *out is NULL). */
+/* wm__enc_call encodes m into a new malloc'd buffer. Returns 0, WM_ENOMEM or
+ * WM_EINVAL for a block too long (and *out is NULL). */
 int wm__enc_call(const wm__callmsg *m, uint8_t **out, size_t *len);
 
 /* wm__enc_done writes a DONE frame into buf (12 bytes) and returns its size. */
@@ -88,7 +94,8 @@ int wm__dec_type(const uint8_t *p, size_t n);
 
 /* wm__dec_call decodes and validates a CALL frame that arrived with nports
  * ports. On success m's data pointers point into p. Returns WM_EPROTO for
- * anything malformed: short or long frames, unknown flags, a port index out
+ * anything malformed: short or long frames, unknown flags, a block of more
+ * than WM__MAX_BLOCK stages, a port index out
  * of range or used twice, a reader with a count, a writer with data, a
  * window out of range, a status that is not 0, 1 or a runtime error. */
 int wm__dec_call(const uint8_t *p, size_t n, unsigned nports, wm__callmsg *m);

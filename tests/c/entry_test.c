@@ -3,6 +3,7 @@
  * The test plays the main instance: it sends CALL and DONE frames and
  * checks what comes back. */
 #include <ctype.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -127,20 +128,88 @@ static void exec_with_ends(void) {
   close_test_ports(tin, tout);
 }
 
+static uint32_t stat_of(size_t off) {
+  wm_stats s;
+  CHECK_EQ(wm_get_stats(&s), 0);
+  return *(const uint32_t *)((const char *)&s + off);
+}
+
+/* A block of three stages runs here, on local pipes: the bytes pass all
+ * three (each upper-cases) on the call's two ports alone, and DONE comes
+ * once every stage has ended. */
+static void exec_block(void) {
+  wm__callmsg m = call_msg(46, wm__fn_index(f_cat));
+  m.nmore = 2;
+  m.more[0] = m.more[1] = wm__fn_index(f_cat);
+  int ports[2], tin, tout;
+  ends_msg(&m, ports, &tin, &tout);
+  send_call(0, &m, ports, 2);
+  expect_frame(tout, WM__F_DATA, "ABC", 3);
+  CHECK_EQ(stat_of(offsetof(wm_stats, ports)), 2);
+  CHECK_EQ(stat_of(offsetof(wm_stats, running)), 4); /* the block, 3 stages */
+  stub_post(tin, WM__F_DATA, "de", 2);
+  stub_post(tin, WM__F_EOF, NULL, 0);
+  stub_run();
+  expect_frame(tout, WM__F_DATA, "DE", 2);
+  expect_frame(tout, WM__F_EOF, NULL, 0);
+  expect_frame(tin, WM__F_RCLOSE, NULL, 0);
+  expect_done(46, 0);
+  stub_post(tout, WM__F_RCLOSE, NULL, 0);
+  stub_run();
+  close_test_ports(tin, tout);
+  CHECK_EQ(stat_of(offsetof(wm_stats, running)), 0);
+}
+
+/* A failing stage fails its block with its code; a cancelled block reports
+ * only after its stages have ended, and with the reason. */
+static void exec_block_fails_and_cancels(void) {
+  wm__callmsg m = call_msg(47, wm__fn_index(f_six));
+  m.nmore = 1;
+  m.more[0] = wm__fn_index(f_cat);
+  send_call(0, &m, NULL, 0);
+  expect_done(47, 6);
+
+  m = call_msg(48, wm__fn_index(f_cat));
+  m.nmore = 3;
+  m.more[0] = m.more[1] = m.more[2] = wm__fn_index(f_cat);
+  int ports[2], tin, tout;
+  ends_msg(&m, ports, &tin, &tout);
+  send_call(0, &m, ports, 2);
+  expect_frame(tout, WM__F_DATA, "ABC", 3);
+  uint8_t c[12];
+  size_t n = wm__enc_cancel(c, 48, WM_ECANCELED);
+  stub_ctrl_deliver(0, c, n, NULL, 0);
+  stub_run();
+  expect_done(48, WM_ECANCELED);
+  CHECK_EQ(stat_of(offsetof(wm_stats, running)), 0);
+  CHECK_EQ(stat_of(offsetof(wm_stats, fibers_busy)), 0);
+  expect_frame(tin, WM__F_RCLOSE, NULL, 0);
+  stub_post(tin, WM__F_EOF, NULL, 0);
+  stub_post(tout, WM__F_RCLOSE, NULL, 0);
+  stub_run();
+  close_test_ports(tin, tout);
+}
+
 /* Refused calls close their ends with the reason and answer DONE. */
 static void exec_refused(void) {
-  const uint32_t fns[2] = {0x7fffffff, wm__fn_index(f_six)};
-  const int64_t deadlines[2] = {-1, STUB_T0};
-  const int32_t why[2] = {WM_ENOFN, WM_ETIMEDOUT};
-  for (int i = 0; i < 2; i++) {
+  const uint32_t fns[3] = {0x7fffffff, wm__fn_index(f_six),
+                           wm__fn_index(f_six)};
+  const int64_t deadlines[3] = {-1, STUB_T0, -1};
+  const int32_t why[3] = {WM_ENOFN, WM_ETIMEDOUT, WM_ENOFN};
+  for (int i = 0; i < 3; i++) {
     uint32_t r0 = refused();
     wm__callmsg m = call_msg(43, fns[i]);
     m.deadline = deadlines[i];
+    if (i == 2) { /* a block with one unknown stage is refused whole */
+      m.nmore = 2;
+      m.more[0] = wm__fn_index(f_cat);
+      m.more[1] = 0x7ffffffe;
+    }
     int ports[2], tin, tout;
     ends_msg(&m, ports, &tin, &tout);
     send_call(0, &m, ports, 2);
     expect_done(43, why[i]);
-    CHECK_EQ(refused(), r0 + (i == 0)); /* a bad index is counted */
+    CHECK_EQ(refused(), r0 + (i != 1)); /* a bad index is counted */
     expect_frame(tin, WM__F_RCLOSE, NULL, 0);
     uint8_t err[5] = {(uint8_t)why[i], 0xff, 0xff, 0xff};
     expect_frame(tout, WM__F_ERR, (const char *)err, 4);
@@ -235,9 +304,11 @@ static void scratch_grows(void) {
 
 /* Out of memory while taking a call in: DONE still comes, with the result
  * or WM_ENOMEM, and every end and port is accounted for. */
-static void exec_nomem_with(void (*arm)(long)) {
+static void exec_nomem_with(void (*arm)(long), uint32_t nmore) {
   for (long k = 0;; k++) {
     wm__callmsg m = call_msg(45, wm__fn_index(f_cat));
+    m.nmore = nmore;
+    for (uint32_t i = 0; i < nmore; i++) m.more[i] = wm__fn_index(f_cat);
     int ports[2], tin, tout;
     ends_msg(&m, ports, &tin, &tout);
     uint8_t *p;
@@ -266,8 +337,10 @@ static void exec_nomem_with(void (*arm)(long)) {
 }
 
 static void exec_nomem(void) {
-  exec_nomem_with(failalloc_arm);
-  exec_nomem_with(failalloc_arm_one);
+  for (uint32_t nmore = 0; nmore < 3; nmore += 2) {
+    exec_nomem_with(failalloc_arm, nmore);
+    exec_nomem_with(failalloc_arm_one, nmore);
+  }
 }
 
 int main(int argc, char **argv) {
@@ -275,6 +348,8 @@ int main(int argc, char **argv) {
   static const test_case t[] = {
       TEST(exec_runs_and_replies, T_FIBER),
       TEST(exec_with_ends, T_FIBER),
+      TEST(exec_block, T_FIBER),
+      TEST(exec_block_fails_and_cancels, T_FIBER),
       TEST(exec_refused, 0),
       TEST(refused_frames, 0),
       TEST(call_via_main, 0),

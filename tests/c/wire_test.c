@@ -59,7 +59,7 @@ static void reencodes(const uint8_t *p, size_t n, const wm__callmsg *m) {
 }
 
 static void call_round_trip(void) {
-  wm__callmsg shapes[4];
+  wm__callmsg shapes[5];
   shapes[0] = sample();
   shapes[1] = sample();
   shapes[1].in = absent();
@@ -72,7 +72,10 @@ static void call_round_trip(void) {
   shapes[3].in = absent();
   shapes[3].out = absent();
   shapes[3].where = 3;
-  for (int i = 0; i < 4; i++) {
+  shapes[4] = sample(); /* the largest block of stages */
+  shapes[4].nmore = WM__MAX_BLOCK - 1;
+  for (uint32_t k = 0; k < shapes[4].nmore; k++) shapes[4].more[k] = 100 + k;
+  for (int i = 0; i < 5; i++) {
     uint8_t *p;
     size_t n;
     CHECK_EQ(wm__enc_call(&shapes[i], &p, &n), 0);
@@ -85,6 +88,8 @@ static void call_round_trip(void) {
     CHECK_EQ(m.fn, shapes[i].fn);
     CHECK_EQ(m.where, shapes[i].where);
     CHECK_EQ(m.deadline, shapes[i].deadline);
+    CHECK_EQ(m.nmore, shapes[i].nmore);
+    CHECK(!memcmp(m.more, shapes[i].more, m.nmore * sizeof *m.more));
     same_desc(&m.in, &shapes[i].in);
     same_desc(&m.out, &shapes[i].out);
     /* Data points into the frame, never at the encoder's source. */
@@ -187,12 +192,26 @@ static void call_framing_refused(void) {
   free(big);
   for (size_t k = 0; k < n; k++)
     CHECK_EQ(wm__dec_call(p, k, 2, &d), WM_EPROTO); /* every truncation */
-  const size_t pads[] = {2, 3, 26, 27};
-  for (size_t i = 0; i < 4; i++) {
+  const size_t pads[] = {3, 26, 27};
+  for (size_t i = 0; i < 3; i++) {
     p[pads[i]] = 1;
     CHECK_EQ(wm__dec_call(p, n, 2, &d), WM_EPROTO);
     p[pads[i]] = 0;
   }
+  /* A block count that the frame has no room for, or too large a block. */
+  p[2] = 1;
+  CHECK_EQ(wm__dec_call(p, n, 2, &d), WM_EPROTO);
+  p[2] = 0;
+  m.nmore = WM__MAX_BLOCK - 1;
+  uint8_t *q;
+  size_t qn;
+  CHECK_EQ(wm__enc_call(&m, &q, &qn), 0);
+  q[2] = WM__MAX_BLOCK;
+  CHECK_EQ(wm__dec_call(q, qn, 2, &d), WM_EPROTO);
+  free(q);
+  m.nmore = WM__MAX_BLOCK;
+  CHECK_EQ(wm__enc_call(&m, &q, &qn), WM_EINVAL);
+  CHECK(q == NULL);
   p[0] = WM__F_DONE;
   CHECK_EQ(wm__dec_call(p, n, 2, &d), WM_EPROTO);
   p[0] = WM__F_CALL;

@@ -37,6 +37,33 @@ test('chains of 1, 2 and 8 stages', async () => {
   assert.equal(await mesh.chain(eight, text).text(), text.toUpperCase());
 });
 
+test('a chain of more stages than workers runs as one block of neighbours per worker', async () => {
+  for (const [n, blocks] of /** @type {const} */ ([[8, ['3', '3']], [5, ['1', '2']]])) {
+    // Input that stays open until the dump has been taken, so that every
+    // stage is alive when it is.
+    /** @type {(v?: unknown) => void} */
+    let release = () => {};
+    const held = new Promise((r) => (release = r));
+    async function* input() {
+      yield 'abc';
+      await held;
+      yield 'def';
+    }
+    const c = mesh.chain(Array(n).fill('t_upper'), input());
+    const reader = c.output.getReader();
+    assert.equal(new TextDecoder().decode((await reader.read()).value), 'ABC');
+    const dump = await mesh.dump();
+    const seen = [...dump.matchAll(/fiber running t_upper and (\d+) more stages/g)].map((m) => m[1]).sort();
+    assert.deepEqual(seen, blocks, dump);
+    // Inside a block the stages are joined by local pipes: none has a port.
+    assert.equal([...dump.matchAll(/pipe \S+ (?:reader|writer) local/g)].length, 2 * (n - 2), dump);
+    release();
+    assert.equal(new TextDecoder().decode((await reader.read()).value), 'DEF');
+    assert.equal((await reader.read()).done, true);
+    assert.equal(await c.result, 0);
+  }
+});
+
 test('a chain started inside a worker', async () => {
   const text = 'x'.repeat(300000);
   assert.equal(await mesh.go('t_chain8', text).text(), text);
