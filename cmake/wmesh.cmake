@@ -28,7 +28,7 @@ set(WMESH_LINK_FLAGS
   -sENVIRONMENT=web,worker,node
   -sNODEJS_CATCH_EXIT=0
   -sNODEJS_CATCH_REJECTION=0
-  -sEXPORTED_FUNCTIONS=_malloc,_free,_wm__init,_wm__scratch,_wm__run_entry,_wm__on_ctrl,_wm__on_port,_wm__on_port_close,_wm__on_timer,_wm__on_worker_exit,_wm__on_worker_up,_wm__js_lookup,_wm__js_call,_wm__js_stats,_wm__js_cancel,_wm__js_workers,_wm__js_dump
+  -sEXPORTED_FUNCTIONS=_malloc,_free,_wm__init,_wm__scratch,_wm__run_entry,_wm__on_ctrl,_wm__on_port,_wm__port_buf,_wm__on_port_data,_wm__on_port_close,_wm__on_timer,_wm__on_worker_exit,_wm__on_worker_up,_wm__js_lookup,_wm__js_call,_wm__js_stats,_wm__js_cancel,_wm__js_workers,_wm__js_dump
   -sEXPORTED_RUNTIME_METHODS=HEAPU8,HEAP32
   -sINCOMING_MODULE_JS_API=instantiateWasm,wmHost,print,printErr,onAbort)
 

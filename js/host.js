@@ -17,6 +17,8 @@ const SPARES_KEPT = 16;
  * @property {() => void} _wm__run_entry
  * @property {(...a: number[]) => void} _wm__on_ctrl
  * @property {(port: number, p: number, n: number) => void} _wm__on_port
+ * @property {(port: number, n: number) => number} _wm__port_buf
+ * @property {(port: number, n: number) => void} _wm__on_port_data
  * @property {(port: number) => void} _wm__on_port_close
  * @property {() => void} _wm__on_timer
  * @property {(w: number) => void} _wm__on_worker_exit
@@ -339,7 +341,12 @@ export class Host {
     // A buffer named twice in a forged early list may have been given back
     // (detached) since its first delivery: empty, it is refused.
     const bytes = frame instanceof ArrayBuffer && frame.byteLength ? new Uint8Array(frame) : new Uint8Array(0);
-    const ptr = this.copyIn(bytes);
+    const M = this.mod;
+    // DATA goes straight into its reader's buffer when the core has room
+    // for it there in one piece; anything else through scratch.
+    const at = bytes.length > 1 && bytes[0] === F_DATA ? M._wm__port_buf(id, bytes.length - 1) : 0;
+    if (at) M.HEAPU8.set(bytes.subarray(1), at);
+    const ptr = at ? 0 : this.copyIn(bytes);
     // Once in the core, a full DATA buffer is empty: it goes back to the
     // writer with the next credit (before the core runs, which may send it).
     if (bytes.length === SPARE_SIZE && bytes[0] === F_DATA) {
@@ -350,7 +357,8 @@ export class Host {
     }
     this.inEntry = true;
     try {
-      this.mod._wm__on_port(id, ptr, bytes.length);
+      if (at) M._wm__on_port_data(id, bytes.length - 1);
+      else M._wm__on_port(id, ptr, bytes.length);
     } finally {
       this.inEntry = false;
     }

@@ -45,6 +45,19 @@ int wm__bytes_push(wm__bytes *b, const void *p, size_t n) {
   return 0;
 }
 
+uint8_t *wm__bytes_room(wm__bytes *b, size_t n) {
+  if (n == 0 || n > SIZE_MAX - b->len) return NULL;
+  if (b->len + n > b->cap && grow(b, b->len + n)) return NULL;
+  size_t tail = (b->head + b->len) & (b->cap - 1);
+  /* The free space runs from tail to the end, or to head if tail is before
+   * it (the data wraps): one piece either way, if it is big enough. */
+  size_t piece =
+      tail >= b->head && b->len < b->cap ? b->cap - tail : b->head - tail;
+  return piece >= n ? b->buf + tail : NULL;
+}
+
+void wm__bytes_commit(wm__bytes *b, size_t n) { b->len += n; }
+
 size_t wm__bytes_pop(wm__bytes *b, void *dst, size_t n) {
   if (n > b->len) n = b->len;
   if (n == 0) return 0; /* an unused ring has no buffer to copy from */

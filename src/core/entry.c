@@ -114,6 +114,19 @@ WM__ENTRY void wm__on_port(int port, const uint8_t *p, size_t n) {
   wm__run();
 }
 
+/* wm__port_buf returns where the host may write the n-byte body of a DATA
+ * frame for port, so that it lands in the reader's buffer with no copy
+ * through scratch, or 0: then it delivers the frame with wm__on_port. */
+WM__ENTRY uint8_t *wm__port_buf(int port, size_t n) {
+  return wm__port_room(port, n);
+}
+
+/* wm__on_port_data takes in the n bytes written at wm__port_buf(port, n). */
+WM__ENTRY void wm__on_port_data(int port, size_t n) {
+  wm__port_data(port, n);
+  wm__run();
+}
+
 WM__ENTRY void wm__on_port_close(int port) {
   wm__port_closed(port);
   wm__run();

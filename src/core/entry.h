@@ -15,6 +15,8 @@ void wm__run_entry(void);
 void wm__on_ctrl(int from, const uint8_t *p, size_t n, const int *ports,
                  int nports);
 void wm__on_port(int port, const uint8_t *p, size_t n);
+uint8_t *wm__port_buf(int port, size_t n);
+void wm__on_port_data(int port, size_t n);
 void wm__on_port_close(int port);
 void wm__on_timer(void);
 void wm__on_worker_exit(int w);

@@ -515,6 +515,37 @@ static void peer_term(wm__end *e, int status) {
   if (e->sent_term) end_free(e);
 }
 
+/* data_fits says whether n more bytes of DATA may arrive at reader e:
+ * nothing may arrive beyond the window the writer was granted. */
+static int data_fits(const wm__end *e, size_t n) {
+  return (uint64_t)e->buf.len + e->count + n <= e->window;
+}
+
+/* open_reader returns the reading end on port that can take DATA, or NULL. */
+static wm__end *open_reader(int port) {
+  wm__end *e = port >= 0 && port < by_port_cap ? by_port[port] : NULL;
+  return e && !e->writer && e->id && !e->got_term ? e : NULL;
+}
+
+uint8_t *wm__port_room(int port, size_t n) {
+  wm__end *e = open_reader(port);
+  if (!e || n > WM__MAX_CHUNK || !data_fits(e, n)) return NULL;
+  return wm__bytes_room(&e->buf, n);
+}
+
+void wm__port_data(int port, size_t n) {
+  wm__end *e = open_reader(port);
+  /* The host wrote the bytes where wm__port_room said, just now: the same
+   * checks hold, unless it broke the protocol itself. */
+  if (!e || n > WM__MAX_CHUNK || !data_fits(e, n) ||
+      wm__bytes_room(&e->buf, n) == NULL) {
+    wm__rt.stats.refused++;
+    return;
+  }
+  wm__bytes_commit(&e->buf, n);
+  wm__wake_all(&e->wq);
+}
+
 void wm__port_frame(int port, const uint8_t *p, size_t n) {
   wm__end *e = port >= 0 && port < by_port_cap ? by_port[port] : NULL;
   if (!e) {
@@ -537,8 +568,7 @@ void wm__port_frame(int port, const uint8_t *p, size_t n) {
   } else if (!bad) {
     switch (m.type) {
     case WM__F_DATA:
-      /* Nothing may arrive beyond the window the writer was granted. */
-      if ((uint64_t)e->buf.len + e->count + m.len > e->window) {
+      if (!data_fits(e, m.len)) {
         bad = 1;
         break;
       }

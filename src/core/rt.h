@@ -152,6 +152,14 @@ void wm__end_abort(const wm__desc *d, int port, int err);
 /* wm__on_port_frame handles a pipe frame that arrived on port. */
 void wm__port_frame(int port, const uint8_t *p, size_t n);
 
+/* wm__port_room returns where the body of an n-byte DATA frame arriving on
+ * port can be written straight into its reader's buffer, or NULL if it
+ * cannot (then the frame goes through wm__port_frame, which also refuses
+ * what breaks the protocol). wm__port_data then takes the n bytes in. This
+ * saves a copy of every chunk on its way into an instance. */
+uint8_t *wm__port_room(int port, size_t n);
+void wm__port_data(int port, size_t n);
+
 /* wm__port_closed handles the host seeing a port close under us. */
 void wm__port_closed(int port);
 

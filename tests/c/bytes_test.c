@@ -131,6 +131,40 @@ static void push_nomem_appends_nothing(void) {
   wm__bytes_fini(&b);
 }
 
+/* Room is one piece at the tail: after the data, or between a wrapped tail
+ * and the head; committed room reads back in order with pushed bytes. */
+static void room_and_commit(void) {
+  wm__bytes b = {0};
+  CHECK(wm__bytes_room(&b, 0) == NULL);
+  uint8_t *at = wm__bytes_room(&b, 3000); /* an empty ring grows to fit */
+  CHECK(at != NULL && b.cap == 4096);
+  memset(at, 'a', 3000);
+  wm__bytes_commit(&b, 3000);
+  CHECK(wm__bytes_room(&b, 1096) == b.buf + 3000);
+  CHECK(wm__bytes_room(&b, 1097) != NULL); /* grows: 8192 */
+  CHECK_EQ(b.cap, 8192);
+  CHECK_EQ(wm__bytes_pop(&b, NULL, 2000), 2000);
+  CHECK_EQ(wm__bytes_push(&b, "bbbb", 4), 0);
+  /* data 2000..3004; free 3004..8192 is one piece, 0..2000 another. */
+  CHECK(wm__bytes_room(&b, 8192 - 3004) == b.buf + 3004);
+  CHECK(wm__bytes_room(&b, 8192 - 3003) == NULL); /* fits only wrapped */
+  CHECK_EQ(b.cap, 8192);
+  uint8_t fill[5188];
+  memset(fill, 'c', sizeof fill);
+  CHECK_EQ(wm__bytes_push(&b, fill, sizeof fill), 0); /* now wraps: 0..0 */
+  CHECK_EQ(wm__bytes_pop(&b, NULL, 1004), 1004);      /* head at 3004 */
+  CHECK_EQ(wm__bytes_push(&b, "dd", 2), 0);           /* tail at 2 */
+  CHECK(wm__bytes_room(&b, 3002) == b.buf + 2);       /* up to the head */
+  memset(b.buf + 2, 'e', 3002);
+  wm__bytes_commit(&b, 3002);
+  CHECK_EQ(b.len, b.cap);
+  uint8_t out[8192];
+  CHECK_EQ(wm__bytes_pop(&b, out, sizeof out), 8192);
+  CHECK(out[0] == 'c' && out[5187] == 'c' && out[5188] == 'd' &&
+        out[5190] == 'e' && out[8191] == 'e');
+  wm__bytes_fini(&b);
+}
+
 /* Regression, fixed: popping from a ring that has never held anything (or was
  * finished) passes NULL to memcpy and adds 0 to a NULL pointer, which is
  * undefined behaviour; UBSan stops here. bytes.h promises "up to n". */
@@ -151,6 +185,7 @@ int main(int argc, char **argv) {
       TEST(push_overflow_refused, 0),
       TEST(push_nomem_appends_nothing, T_FAILALLOC),
       TEST(pop_empty_ring, 0),
+      TEST(room_and_commit, 0),
   };
   return test_main(argc, argv, t, sizeof t / sizeof t[0]);
 }
