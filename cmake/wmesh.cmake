@@ -20,6 +20,7 @@ if(NOT TARGET wmesh)
 endif()
 
 set(WMESH_LINK_FLAGS
+  -mbulk-memory
   -sMODULARIZE=1
   -sEXPORT_NAME=wmeshModule
   -sASYNCIFY=1

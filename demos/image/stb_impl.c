@@ -4,8 +4,11 @@
  * against the same code built with gcc.
  *
  * STBI_NO_SIMD: the SSE2 paths of stb_image exist only on x86, so without
- * it the native build would run other code than the wasm build. */
+ * it the native build would run other code than the wasm build.
+ * STBI_NO_THREAD_LOCALS: an instance is one thread, and wasm-ld refuses
+ * thread-local storage in a module built with bulk memory but no atomics. */
 #define STBI_NO_SIMD
+#define STBI_NO_THREAD_LOCALS
 #define STBI_NO_STDIO
 #define STBI_WRITE_NO_STDIO
 #define STB_IMAGE_IMPLEMENTATION
