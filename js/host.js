@@ -36,9 +36,16 @@ const SPARES_KEPT = 16;
 /**
  * A control message between instances carries control frames (src/core/
  * wire.h) with the ports they move:
+ *   "..."                                     one frame that moves no port;
  *   { t: 'f', f: frame, p: ports, e: early }  one frame;
- *   { t: 'fs', l: [{ f, p, e }, ...] }        several, in the order sent.
+ *   { t: 'fs', l: [x, ...] }                  several, in the order sent,
+ *                                             each a string or { f, p, e }.
  * `early[i]` holds the frames that reached port i before it moved.
+ *
+ * A small frame that moves no port travels as a string of byte values
+ * (0-255), the cheapest thing postMessage carries after a number: a DONE or
+ * a CALL without pipes then costs no ArrayBuffer to make, transfer and
+ * detach. Bigger frames and frames with ports are ArrayBuffers.
  *
  * A burst of frames to one instance travels as one message, so that it
  * costs one postMessage, not one each. A frame alone goes at once: holding
@@ -48,14 +55,36 @@ const SPARES_KEPT = 16;
  * the owner's batchCtrl() says more are coming (the main thread: while other
  * JS calls are in flight); and after any frame held for the same
  * destination, to keep the order.
- * @typedef {{ f: ArrayBuffer, p: MessagePort[], e: ArrayBuffer[][] }} CtrlFrame
- * @typedef {({ t: 'f' } & CtrlFrame) | { t: 'fs', l: CtrlFrame[] }} CtrlMessage
+ * @typedef {{ f: ArrayBuffer | string, p: MessagePort[], e: ArrayBuffer[][] }} CtrlFrame
+ * @typedef {string | ({ t: 'f' } & CtrlFrame) | { t: 'fs', l: (string | CtrlFrame)[] }} CtrlMessage
  *
  * @callback PostCtrl
  * @param {number} dest instance number
  * @param {CtrlMessage} msg
  * @param {Transferable[]} transfer what msg moves: frames, ports, early frames
  */
+
+/** Frames up to this size without ports travel as strings. */
+const STRING_FRAME_MAX = 256;
+
+/**
+ * frameBytes reads a frame that arrived as an ArrayBuffer or a string of
+ * byte values; anything else, or a string with a character above 255, is
+ * malformed and reads as the empty frame, which the core refuses.
+ * @param {unknown} f
+ * @returns {Uint8Array}
+ */
+function frameBytes(f) {
+  if (f instanceof ArrayBuffer) return new Uint8Array(f);
+  if (typeof f !== 'string' || f.length > STRING_FRAME_MAX) return new Uint8Array(0);
+  const b = new Uint8Array(f.length);
+  for (let i = 0; i < f.length; i++) {
+    const c = f.charCodeAt(i);
+    if (c > 255) return new Uint8Array(0);
+    b[i] = c;
+  }
+  return b;
+}
 
 export const STATS_FIELDS = /** @type {const} */ ([
   'fibers',
@@ -78,7 +107,7 @@ function transferOf(q) {
   /** @type {Set<Transferable>} */
   const t = new Set();
   for (const x of q) {
-    t.add(x.f);
+    if (typeof x.f !== 'string') t.add(x.f);
     for (const p of x.p) t.add(p);
     for (const f of x.e.flat(2)) if (f instanceof ArrayBuffer) t.add(f);
   }
@@ -170,7 +199,11 @@ export class Host {
   // ---- host interface (called from C) ----
 
   ctrlSend(dest, ptr, n, portsPtr, nports) {
-    const frame = this.mod.HEAPU8.slice(ptr, ptr + n).buffer;
+    const heap = this.mod.HEAPU8;
+    const frame =
+      nports === 0 && n <= STRING_FRAME_MAX
+        ? String.fromCharCode.apply(null, /** @type {any} */ (heap.subarray(ptr, ptr + n)))
+        : heap.slice(ptr, ptr + n).buffer;
     const ports = [];
     /** @type {ArrayBuffer[][]} */
     const early = [];
@@ -194,16 +227,26 @@ export class Host {
         });
       }
     } else {
-      this.postCtrl(dest, { t: 'f', f: frame, p: ports, e: early }, transferOf([{ f: frame, p: ports, e: early }]));
+      this.#post(dest, [{ f: frame, p: ports, e: early }]);
     }
+  }
+
+  /**
+   * #post sends frames to dest as one message.
+   * @param {number} dest
+   * @param {CtrlFrame[]} q
+   */
+  #post(dest, q) {
+    const one = (/** @type {CtrlFrame} */ x) => (typeof x.f === 'string' ? x.f : x);
+    if (q.length > 1) this.postCtrl(dest, { t: 'fs', l: q.map(one) }, transferOf(q));
+    else if (typeof q[0].f === 'string') this.postCtrl(dest, q[0].f, []);
+    else this.postCtrl(dest, { t: 'f', ...q[0] }, transferOf(q));
   }
 
   /** #flushCtrl posts the held control frames, one message per destination. */
   #flushCtrl() {
     if (this.closed) return;
-    for (const [dest, q] of this.ctrlOut) {
-      this.postCtrl(dest, q.length === 1 ? { t: 'f', ...q[0] } : { t: 'fs', l: q }, transferOf(q));
-    }
+    for (const [dest, q] of this.ctrlOut) this.#post(dest, q);
     this.ctrlOut.clear();
   }
 
@@ -372,11 +415,15 @@ export class Host {
    * @param {any} m
    */
   receiveCtrl(from, m) {
+    if (typeof m === 'string') return this.deliverCtrl(from, m, null);
     if (m.t !== 'fs') return this.deliverCtrl(from, m.f, m.p, m.e);
     if (!Array.isArray(m.l)) return this.deliverCtrl(from, null, null);
     this.ctrlHold++;
     try {
-      for (const x of m.l) this.deliverCtrl(from, x?.f, x?.p, x?.e);
+      for (const x of m.l) {
+        if (typeof x === 'string') this.deliverCtrl(from, x, null);
+        else this.deliverCtrl(from, x?.f, x?.p, x?.e);
+      }
     } finally {
       if (!--this.ctrlHold) this.#flushCtrl();
     }
@@ -393,7 +440,7 @@ export class Host {
   deliverCtrl(from, frame, ports, early) {
     if (this.closed) return;
     const list = Array.isArray(ports) ? ports.filter((p) => p instanceof MessagePort) : [];
-    const bytes = frame instanceof ArrayBuffer ? new Uint8Array(frame) : new Uint8Array(0);
+    const bytes = frameBytes(frame);
     const ids = list.map((p) => this.addPort(p));
     if (Array.isArray(early) && Array.isArray(ports) && list.length === ports.length)
       ids.forEach((id, i) => {

@@ -209,8 +209,9 @@ export class Mesh {
   }
 
   #fromWorker(i, m) {
-    if (this.closed || !m || typeof m !== 'object') return;
-    if (m.t === 'f' || m.t === 'fs') this.host.receiveCtrl(i, m);
+    if (this.closed || m == null) return;
+    // A string (even an empty one) is a control frame (js/host.js); objects say what they are.
+    if (typeof m === 'string' || m.t === 'f' || m.t === 'fs') this.host.receiveCtrl(i, m);
     else if (m.t === 'stats' || m.t === 'dump') this.statWaits.get(m.id)?.resolve(m.s);
   }
 

@@ -27,7 +27,14 @@ export function serve({ self, glue, loadFactory, post, listen }) {
   let early = [];
 
   listen((m) => {
-    if (!m || typeof m !== 'object') return;
+    if (m == null) return;
+    // A string (even an empty one) is a control frame (js/host.js); objects say what they are.
+    if (typeof m === 'string' || m.t === 'f' || m.t === 'fs') {
+      if (!host.M) early.push(m);
+      else host.receiveCtrl(0, m);
+      return;
+    }
+    if (typeof m !== 'object') return;
     if (m.t === 'init') {
       // An async function, so that a glue that cannot be loaded (Node's
       // require throws at once) is reported as fatal, not as a crash.
@@ -44,9 +51,6 @@ export function serve({ self, glue, loadFactory, post, listen }) {
         },
         (e) => post({ t: 'fatal', error: String(e && e.stack ? e.stack : e) }, []),
       );
-    } else if (m.t === 'f' || m.t === 'fs') {
-      if (!host.M) early.push(m);
-      else host.receiveCtrl(0, m);
     } else if (m.t === 'stats') {
       post({ t: 'stats', id: m.id, s: host.stats() }, []);
     } else if (m.t === 'dump') {

@@ -70,6 +70,34 @@ test('malformed control frames are refused and their ports closed', async () => 
   assert.equal(await mesh.go('t_upper', 'still fine', { where: 2 }).text(), 'STILL FINE');
 });
 
+test('control frames sent as strings are refused when malformed, and run when good', async () => {
+  const before = await refused(2);
+  const str = (/** @type {ArrayBuffer} */ b) => String.fromCharCode(...new Uint8Array(b));
+  const bad = [
+    '',
+    String.fromCharCode(16),
+    str(doneFrame(12345, 0)), // a DONE a worker never expects from main
+    str(callFrame({ id: 1, fn: 1, deadline: -7 })),
+    'Ā' + str(callFrame({ id: 1, fn: mesh.index('t_noop') })).slice(1), // a character above 255
+    str(callFrame({ id: 1, fn: mesh.index('t_noop') })).padEnd(300, '\0'), // longer than any string frame
+  ];
+  for (const m of bad) mesh.workers[2].post(m);
+  mesh.workers[2].post({ t: 'fs', l: bad });
+  let n = 0;
+  for (let i = 0; i < 100 && n < before + 2 * bad.length; i++) {
+    n = await refused(2);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  assert.equal(n, before + 2 * bad.length);
+  // A good frame as a string runs: a call without pipes, whose DONE comes
+  // back to the coordinator, which never placed it and refuses it.
+  const main0 = await refused(0);
+  mesh.workers[2].post(str(callFrame({ id: 77, fn: mesh.index('t_noop') })));
+  for (let i = 0; i < 100 && (await refused(0)) === main0; i++) await new Promise((r) => setTimeout(r, 5));
+  assert.equal(await refused(0), main0 + 1);
+  assert.equal(await refused(2), before + 2 * bad.length);
+});
+
 test('malformed batches of control frames are refused frame by frame', async () => {
   const before = await refused(2);
   const bad = [
