@@ -2,7 +2,7 @@
 // against the platform's practical limit: transferred ArrayBuffers echoed by
 // a worker.
 import { startWorker, withMesh, withWorkers } from './module.mjs';
-import { KiB, MiB, mbps, row, samples, sizeName, warmup } from './stats.mjs';
+import { KiB, MiB, interleaved, rate, row, sizeName, warmup } from './stats.mjs';
 import { rawStream, wmeshStream } from './streams.mjs';
 
 /** @typedef {import('./run.mjs').Ctx} Ctx */
@@ -15,8 +15,8 @@ function plan(quick) {
   // Small writes are slow enough per byte that the same total would
   // dominate the suite's run time, so they move less.
   return quick
-    ? { runs: 3, warm: 300, cases: [[KiB, 2 * MiB], [64 * KiB, 8 * MiB], [MiB, 8 * MiB]] }
-    : { runs: 5, warm: 1500, cases: [[KiB, 16 * MiB], [64 * KiB, 64 * MiB], [MiB, 64 * MiB]] };
+    ? { runs: 3, warm: 300, min: 50, cases: [[KiB, 2 * MiB], [64 * KiB, 8 * MiB], [MiB, 8 * MiB]] }
+    : { runs: 5, warm: 1500, min: 300, cases: [[KiB, 16 * MiB], [64 * KiB, 64 * MiB], [MiB, 64 * MiB]] };
 }
 
 export default {
@@ -24,28 +24,28 @@ export default {
   title: '3. Pipe throughput main → worker → main',
   /** @param {Ctx} ctx */
   async run(ctx) {
-    const { runs, warm, cases } = plan(ctx.quick);
-    const w = await withMesh(ctx.test, 1, async (mesh) => {
-      await warmup(warm, () => wmeshStream(mesh, ['t_cat'], 64 * KiB, 8 * MiB));
-      const out = [];
-      for (const [size, total] of cases)
-        out.push(await samples(runs, async () => mbps(total, await wmeshStream(mesh, ['t_cat'], size, total))));
-      return out;
-    });
-    /** @param {boolean} copy */
-    const raw = (copy) =>
+    const { runs, warm, min, cases } = plan(ctx.quick);
+    // The mesh and the raw workers live side by side, and every case runs
+    // once per round: the ratios compare figures taken moments apart.
+    const [w, r, c] = await withMesh(ctx.test, 1, (mesh) =>
       withWorkers(
         () => [startWorker('relay_worker.mjs')],
         async (ws) => {
-          await warmup(warm, () => rawStream(ws, 1, 64 * KiB, 8 * MiB, WINDOW, copy));
-          const out = [];
-          for (const [size, total] of cases)
-            out.push(await samples(runs, async () => mbps(total, await rawStream(ws, 1, size, total, WINDOW, copy))));
-          return out;
+          await warmup(warm, () => wmeshStream(mesh, ['t_cat'], 64 * KiB, 8 * MiB));
+          await warmup(warm / 4, () => rawStream(ws, 1, 64 * KiB, 8 * MiB, WINDOW, true));
+          const runsOf = await interleaved(
+            runs,
+            cases.flatMap(([size, total]) => [
+              () => rate(total, min, () => wmeshStream(mesh, ['t_cat'], size, total)),
+              () => rate(total, min, () => rawStream(ws, 1, size, total, WINDOW, false)),
+              () => rate(total, min, () => rawStream(ws, 1, size, total, WINDOW, true)),
+            ]),
+          );
+          const of = (/** @type {number} */ k) => cases.map((_, i) => runsOf[3 * i + k]);
+          return [of(0), of(1), of(2)];
         },
-      );
-    const r = await raw(false);
-    const c = await raw(true);
+      ),
+    );
     return cases.flatMap(([size, total], i) => [
       row({
         group: 'pipe',
@@ -67,6 +67,7 @@ export default {
         baseline: 'raw transfer echo',
         baseSamples: r[i],
         note:
+          `runs of at least ${min} ms, all cases in turn; ` +
           'wmesh: go("t_cat", chunks), whole output read; raw: ArrayBuffers transferred over MessagePorts ' +
           'to a worker that transfers them back, same 512 KiB window (at least 2 writes in flight); the copying loop also ' +
           'copies each buffer into and out of a memory at every end, as a wasm runtime must (the practical limit); MB = 10^6 bytes',

@@ -44,6 +44,28 @@ export async function samples(runs, fn) {
 }
 
 /**
+ * interleaved measures several subjects round by round: each round runs
+ * every fn once, in turn. Figures that are compared with each other then
+ * share the same moments of a noisy machine (another tenant, a slow JIT
+ * tier-up, a heap that grows), which measuring one subject's runs after
+ * another's would charge to one of them alone.
+ * @param {number} runs
+ * @param {(() => Promise<number>)[]} fns
+ * @returns {Promise<number[][]>} per fn, what each run measured
+ */
+export async function interleaved(runs, fns) {
+  /** @type {number[][]} */
+  const out = fns.map(() => []);
+  for (let i = 0; i < runs; i++) {
+    for (let k = 0; k < fns.length; k++) {
+      /** @type {any} */ (globalThis).gc?.();
+      out[k].push(await fns[k]());
+    }
+  }
+  return out;
+}
+
+/**
  * elapsed times one async action in milliseconds.
  * @param {() => Promise<unknown>} fn
  */
@@ -84,6 +106,27 @@ export async function warmup(ms, fn) {
   const end = performance.now() + ms;
   do await fn();
   while (performance.now() < end);
+}
+
+/**
+ * rate repeats fn, which moves `bytes` each time, for at least minMs and
+ * returns the MB/s of the whole: a raw transfer of tens of MB can take a
+ * few milliseconds, where one descheduling of a thread would be most of
+ * the figure.
+ * @param {number} bytes
+ * @param {number} minMs
+ * @param {() => Promise<unknown>} fn
+ */
+export async function rate(bytes, minMs, fn) {
+  const t = performance.now();
+  let n = 0;
+  let ms = 0;
+  do {
+    await fn();
+    n++;
+    ms = performance.now() - t;
+  } while (ms < minMs);
+  return mbps(n * bytes, ms);
 }
 
 /**
