@@ -3,6 +3,7 @@
 // the core, and implements the host interface of src/core/host.h, which the
 // core calls through Module.wmHost (src/em/host_em.c).
 
+import { uninitialized } from './alloc.js';
 import { CHUNK, F_CREDIT, F_DATA, MAX_SPARES, SPARE_SIZE, unpack } from './wire.js';
 
 /** Spare DATA buffers an instance keeps for its writers, at most. */
@@ -254,7 +255,8 @@ export class Host {
     const p = this.ports[id];
     if (!p) return;
     const spare = n === CHUNK ? this.spares.pop() : undefined;
-    const b = spare?.byteLength === SPARE_SIZE ? new Uint8Array(spare) : new Uint8Array(n + 1);
+    // Every byte of the frame is written below: no need to zero it first.
+    const b = spare?.byteLength === SPARE_SIZE ? new Uint8Array(spare) : uninitialized(n + 1);
     b[0] = type;
     if (n) b.set(this.mod.HEAPU8.subarray(ptr, ptr + n), 1);
     const back = type === F_CREDIT ? this.giveBack.get(id) : undefined;
