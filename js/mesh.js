@@ -3,9 +3,21 @@
 // part of the mesh and runs the coordinator), and offers calls to JS.
 import { WmError, codes } from './errors.js';
 import { Host, instantiate } from './host.js';
-import { PortWriter, collect, readableFromPort } from './pipe.js';
+import { PortWriter, collect, readableFromPort, toBytes } from './pipe.js';
 import { subscribeRequest } from './topic.js';
-import { DEFAULT_WINDOW, MAX_WINDOW } from './wire.js';
+import { CHUNK, DEFAULT_WINDOW, MAX_WINDOW } from './wire.js';
+
+/**
+ * wholeInput returns an input that is known whole (bytes or a string) as
+ * bytes, or null for a stream or an iterable.
+ * @param {unknown} input
+ * @returns {Uint8Array | null}
+ */
+function wholeInput(input) {
+  if (typeof input === 'string' || input instanceof ArrayBuffer || ArrayBuffer.isView(input))
+    return toBytes(/** @type {any} */ (input));
+  return null;
+}
 
 /**
  * @typedef {import('./pipe.js').Input} Input
@@ -342,7 +354,11 @@ export class Mesh {
       throw new WmError(codes.WM_EINVAL, name);
     const deadline = opts.timeout === undefined ? -1 : Date.now() + Math.max(0, opts.timeout);
 
-    const inCh = input === undefined ? null : new MessageChannel();
+    // An input known whole, of at most one chunk, travels inside the CALL
+    // frame: no input port to make and move, no DATA, EOF or RCLOSE frame.
+    const whole = wholeInput(input);
+    const inline = whole && whole.length <= Math.min(CHUNK, window) ? whole : null;
+    const inCh = input === undefined || inline ? null : new MessageChannel();
     const outCh = opts.output === false ? null : new MessageChannel();
     const token = this.nextToken++;
     /** @type {Promise<number>} */
@@ -363,11 +379,26 @@ export class Mesh {
       this.pending.delete(token);
       throw new WmError(codes.WM_ECANCELED, name);
     }
-    // fns, then the call's id written back by wm__js_call.
-    const fnsPtr = h.mod._malloc(4 * idx.length + 4);
+    // fns, then the call's id written back by wm__js_call, then the input
+    // if it goes inline (wm__js_call copies it).
+    const fnsPtr = h.mod._malloc(4 * idx.length + 4 + (inline?.length ?? 0));
     idx.forEach((v, i) => (h.mod.HEAP32[(fnsPtr >> 2) + i] = v));
     const idPtr = fnsPtr + 4 * idx.length;
-    const rc = h.mod._wm__js_call(fnsPtr, idx.length, where, inId, outId, window, token, deadline, idPtr);
+    const inPtr = idPtr + 4;
+    if (inline) h.mod.HEAPU8.set(inline, inPtr);
+    const rc = h.mod._wm__js_call(
+      fnsPtr,
+      idx.length,
+      where,
+      inId,
+      outId,
+      window,
+      token,
+      deadline,
+      idPtr,
+      inPtr,
+      inline ? inline.length : -1,
+    );
     const callId = h.mod.HEAP32[idPtr >> 2] >>> 0;
     h.mod._free(fnsPtr);
     /** cancel cancels the call, and stops it by force after the grace. */
@@ -396,7 +427,7 @@ export class Mesh {
       throw new WmError(rc, name);
     }
     if (inCh) {
-      new PortWriter(inCh.port1, window).pump(input).catch(() => {});
+      new PortWriter(inCh.port1, window).pump(whole ?? input).catch(() => {});
     }
     const output = outCh ? readableFromPort(outCh.port1, window, name) : null;
     const call = new Call(name, output, result);

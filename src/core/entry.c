@@ -149,12 +149,32 @@ WM__ENTRY uint32_t wm__js_lookup(const char *name) {
   return fn ? wm__fn_index(fn) : 0;
 }
 
-/* js_ends turns the ports of a JS-made call into ends in this instance. */
-static int js_ends(int in_port, int out_port, uint32_t window, wm_pipe *in,
-                   wm_pipe *out) {
+/* js_input makes a reader that holds all of a small input and its EOF: a
+ * local pipe whose writer wrote it and closed. Handed to a call, it moves
+ * in the CALL frame itself, with no port (see wm__end_export). */
+static int js_input(const uint8_t *data, uint32_t len, uint32_t window,
+                    wm_pipe *in) {
+  wm_pipe w;
+  if (len > window) return WM_EINVAL;
+  int rc = wm__pipe_new(in, &w, window);
+  /* Within the window a local write never waits, even outside a fiber. */
+  if (!rc && len) rc = wm_write(w, data, len, 0);
+  if (w.id) wm_close(w);
+  if (rc && in->id) wm_close(*in);
+  return rc;
+}
+
+/* js_ends turns the ports of a JS-made call (or its input's bytes) into
+ * ends in this instance. */
+static int js_ends(int in_port, const uint8_t *in_data, int32_t in_len,
+                   int out_port, uint32_t window, wm_pipe *in, wm_pipe *out) {
   wm__desc d = {WM__D_PRESENT | WM__D_PORT, 0, 0, window, 0, 0, NULL};
   *in = *out = WM_PIPE_NONE;
-  int rc = in_port >= 0 ? wm__end_import(&d, in_port, in) : 0;
+  int rc = 0;
+  if (in_port >= 0)
+    rc = wm__end_import(&d, in_port, in);
+  else if (in_len >= 0)
+    rc = js_input(in_data, (uint32_t)in_len, window, in);
   d.flags |= WM__D_WRITER;
   if (!rc && out_port >= 0) rc = wm__end_import(&d, out_port, out);
   if (rc && in->id) wm_close(*in);
@@ -163,13 +183,18 @@ static int js_ends(int in_port, int out_port, uint32_t window, wm_pipe *in,
 
 /* wm__js_call starts a call for the JS side: n functions (1: a plain call)
  * by table index in fns, reading from in_port and writing to out_port (or
- * -1). The result goes to wm__host_done(token); the call's id, for
- * wm__js_cancel, to *id_out. Returns 0 or an error, in which case the ports
- * are closed. Runs no fiber, so its result is safe. */
+ * -1). An input known whole and small may come instead as in_len bytes at
+ * in_data (in_port -1; in_len -1 for none): it then travels inside the
+ * CALL frame, and the call needs no input port at all. The result goes to
+ * wm__host_done(token); the call's id, for wm__js_cancel, to *id_out.
+ * Returns 0 or an error, in which case the ports are closed. Runs no
+ * fiber, so its result is safe. */
 WM__ENTRY int wm__js_call(const uint32_t *fns, int n, int where, int in_port,
                           int out_port, uint32_t window, int token,
-                          double deadline, uint32_t *id_out) {
-  if (n < 1 || token <= 0 || !window || window > WM__MAX_WINDOW) {
+                          double deadline, uint32_t *id_out,
+                          const uint8_t *in_data, int32_t in_len) {
+  if (n < 1 || token <= 0 || !window || window > WM__MAX_WINDOW ||
+      (in_len >= 0 && (in_port >= 0 || (uint32_t)in_len > window))) {
     if (in_port >= 0) wm__host_port_close(in_port);
     if (out_port >= 0) wm__host_port_close(out_port);
     return WM_EINVAL;
@@ -183,7 +208,7 @@ WM__ENTRY int wm__js_call(const uint32_t *fns, int n, int where, int in_port,
   for (int i = 0; i < n; i++) list[i] = wm__registered(fns[i]);
   wm_pipe in, out;
   wm__loc = n == 1 ? "(JS: mesh.go)" : "(JS: mesh.chain)";
-  int rc = js_ends(in_port, out_port, window, &in, &out);
+  int rc = js_ends(in_port, in_data, in_len, out_port, window, &in, &out);
   if (rc) {
     free(list);
     return rc;

@@ -24,7 +24,7 @@ void wm__on_worker_up(int w);
 uint32_t wm__js_lookup(const char *name);
 int wm__js_call(const uint32_t *fns, int n, int where, int in_port,
                 int out_port, uint32_t window, int token, double deadline,
-                uint32_t *id_out);
+                uint32_t *id_out, const uint8_t *in_data, int32_t in_len);
 void wm__js_stats(wm_stats *s);
 int wm__js_cancel(uint32_t id, int reason);
 int wm__js_workers(uint32_t id, int *ws, int max);

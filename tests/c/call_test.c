@@ -470,7 +470,9 @@ static void js_call_runs(void) {
     js_ports(&cin, &tin, &cout, &tout);
     uint32_t fns[2] = {wm__fn_index(chains[n - 1][0]),
                        n == 2 ? wm__fn_index(chains[1][1]) : 0};
-    CHECK_EQ(wm__js_call(fns, n, WM_HERE, cin, cout, 4096, 7 + n, -1, NULL), 0);
+    CHECK_EQ(wm__js_call(fns, n, WM_HERE, cin, cout, 4096, 7 + n, -1, NULL,
+                         NULL, -1),
+             0);
     stub_post(tin, WM__F_DATA, "hi", 2);
     stub_post(tin, WM__F_EOF, NULL, 0);
     stub_run();
@@ -505,7 +507,7 @@ static void js_call_refused(void) {
     int cin, tin, cout, tout;
     js_ports(&cin, &tin, &cout, &tout);
     CHECK_EQ(wm__js_call(bad[i].fns, bad[i].n, WM_HERE, cin, cout,
-                         bad[i].window, bad[i].token, -1, NULL),
+                         bad[i].window, bad[i].token, -1, NULL, NULL, -1),
              WM_EINVAL);
     CHECK(stub_peer_gone(tin) && stub_peer_gone(tout));
     stub_close(tin);
@@ -515,8 +517,9 @@ static void js_call_refused(void) {
    * no result reported (an error return is the only answer). */
   int cin, tin, cout, tout;
   js_ports(&cin, &tin, &cout, &tout);
-  CHECK_EQ(wm__js_call(&none, 1, WM_HERE, cin, cout, 4096, 1, -1, NULL),
-           WM_ENOFN);
+  CHECK_EQ(
+      wm__js_call(&none, 1, WM_HERE, cin, cout, 4096, 1, -1, NULL, NULL, -1),
+      WM_ENOFN);
   stub_run();
   expect_frame(tin, WM__F_RCLOSE, NULL, 0);
   uint8_t err[5];
@@ -531,6 +534,46 @@ static void js_call_refused(void) {
   stub_close(tout);
 }
 
+/* An input known whole comes as bytes: the function reads them and EOF
+ * with no input port; an input longer than the window, or bytes beside an
+ * input port, is refused with the ports closed. */
+static void js_call_inline_input(void) {
+  const uint32_t fns[2] = {wm__fn_index(f_cat), wm__fn_index(f_upper)};
+  for (int n = 1; n <= 2; n++) {
+    int tout, cout = stub_channel(&tout);
+    stub_give(cout);
+    CHECK_EQ(wm__js_call(fns, n, WM_HERE, -1, cout, 4096, 3, -1, NULL,
+                         (const uint8_t *)"hi", 2),
+             0);
+    stub_run();
+    expect_frame(tout, WM__F_DATA, n == 2 ? "HI" : "hi", 2);
+    expect_frame(tout, WM__F_EOF, NULL, 0);
+    stub_post(tout, WM__F_RCLOSE, NULL, 0);
+    stub_run();
+    int token, rc;
+    CHECK(stub_done_take(&token, &rc));
+    CHECK_EQ(token, 3);
+    CHECK_EQ(rc, 0);
+    CHECK(stub_peer_gone(tout));
+    stub_close(tout);
+  }
+  static uint8_t big[4097];
+  int tout, cout = stub_channel(&tout);
+  stub_give(cout);
+  CHECK_EQ(wm__js_call(fns, 1, WM_HERE, -1, cout, 4096, 4, -1, NULL, big,
+                       (int32_t)sizeof big),
+           WM_EINVAL);
+  CHECK(stub_peer_gone(tout));
+  stub_close(tout);
+  int cin, tin;
+  js_ports(&cin, &tin, &cout, &tout);
+  CHECK_EQ(wm__js_call(fns, 1, WM_HERE, cin, cout, 4096, 5, -1, NULL, big, 1),
+           WM_EINVAL);
+  CHECK(stub_peer_gone(tin) && stub_peer_gone(tout));
+  stub_close(tin);
+  stub_close(tout);
+}
+
 /* Regression, fixed: wm__js_call returns WM_ENOMEM without closing its ports
  * when it cannot allocate the function list, though its comment (and the JS
  * side) rely on "an error, in which case the ports are closed". */
@@ -539,7 +582,8 @@ static void js_call_nomem_closes_ports(void) {
   js_ports(&cin, &tin, &cout, &tout);
   uint32_t cat = wm__fn_index(f_cat);
   failalloc_arm(0);
-  int rc = wm__js_call(&cat, 1, WM_HERE, cin, cout, 4096, 1, -1, NULL);
+  int rc =
+      wm__js_call(&cat, 1, WM_HERE, cin, cout, 4096, 1, -1, NULL, NULL, -1);
   CHECK(failalloc_disarm());
   CHECK_EQ(rc, WM_ENOMEM);
   CHECK(stub_peer_gone(tin));
@@ -551,6 +595,7 @@ static void js_call_nomem_closes_ports(void) {
 int main(int argc, char **argv) {
   static const test_case t[] = {
       TEST(go_errors_take_nothing, 0),
+      TEST(js_call_inline_input, T_FIBER),
       TEST(go_result, T_FIBER),
       TEST(wait_semantics, T_FIBER),
       TEST(wait_deadline, T_FIBER),

@@ -467,7 +467,7 @@ static void chain_refused_completes_once(void) {
  * heap-use-after-free in wm__chain). */
 static void js_chain_refused_use_after_free(void) {
   uint32_t fns[2] = {wm__fn_index(f_remote), wm__fn_index(f_remote)};
-  CHECK_EQ(wm__js_call(fns, 2, 3, -1, -1, 4096, 5, -1, NULL), 0);
+  CHECK_EQ(wm__js_call(fns, 2, 3, -1, -1, 4096, 5, -1, NULL, NULL, -1), 0);
   int token, rc;
   CHECK(stub_done_take(&token, &rc));
   CHECK_EQ(token, 5);
@@ -497,7 +497,9 @@ static void bad_deadline_never_completes(void) {
  * INT64_MIN, which then meets bad_deadline_never_completes above. */
 static void js_deadline_infinite(void) {
   uint32_t fn = wm__fn_index(f_remote);
-  CHECK_EQ(wm__js_call(&fn, 1, WM_ANY, -1, -1, 4096, 9, 1.0 / 0.0, NULL), 0);
+  CHECK_EQ(
+      wm__js_call(&fn, 1, WM_ANY, -1, -1, 4096, 9, 1.0 / 0.0, NULL, NULL, -1),
+      0);
   got g = expect_call(1);
   CHECK_EQ(g.m.deadline, -1);
   finish(&g, 0);
@@ -506,10 +508,31 @@ static void js_deadline_infinite(void) {
   CHECK_EQ(token, 9);
 }
 
+/* A small input made by the JS side travels inside the CALL frame: no
+ * port, the bytes and EOF in the reader's descriptor. */
+static void js_inline_input_moves_in_the_frame(void) {
+  uint32_t fn = wm__fn_index(f_remote);
+  CHECK_EQ(wm__js_call(&fn, 1, WM_ANY, -1, -1, 4096, 11, -1, NULL,
+                       (const uint8_t *)"abc", 3),
+           0);
+  got g = expect_call(1);
+  CHECK_EQ(g.nports, 0);
+  CHECK_EQ(g.m.in.flags, WM__D_PRESENT);
+  CHECK_EQ(g.m.in.status, 1);
+  CHECK_EQ(g.m.in.datalen, 3);
+  CHECK(!memcmp(g.m.in.data, "abc", 3));
+  finish(&g, 0);
+  int token, rc;
+  CHECK(stub_done_take(&token, &rc));
+  CHECK_EQ(token, 11);
+  CHECK_EQ(rc, 0);
+}
+
 int main(int argc, char **argv) {
   CHECK_EQ(wm__init(0, 2, 1, 2), 0);
   static const test_case t[] = {
       TEST(dispatch_and_done, 0),
+      TEST(js_inline_input_moves_in_the_frame, 0),
       TEST(least_loaded_then_queue, 0),
       TEST(pinned_calls, 0),
       TEST(where_out_of_range, 0),

@@ -64,6 +64,38 @@ test('a chain of more stages than workers runs as one block of neighbours per wo
   }
 });
 
+test('an input known whole and small travels inside the call, with no input port', async () => {
+  const post = mesh.host.postCtrl;
+  /** @type {number[]} */
+  const ports = [];
+  mesh.host.postCtrl = (dest, msg, transfer) => {
+    if (typeof msg !== 'string') ports.push(transfer.filter((t) => t instanceof MessagePort).length);
+    post(dest, msg, transfer);
+  };
+  try {
+    const cases = [
+      // [input, window, input ports expected]
+      ['', undefined, 0],
+      ['héllo wörld', undefined, 0],
+      [new Uint8Array(65536).fill(7), undefined, 0],
+      [new Uint8Array(65537).fill(7), undefined, 1], // more than a chunk
+      [new Uint8Array(5000).fill(9).buffer, 4096, 1], // more than the window
+      [new DataView(new Uint8Array([1, 2, 3]).buffer, 1), undefined, 0],
+    ];
+    for (const [input, window, inPorts] of cases) {
+      ports.length = 0;
+      const want = typeof input === 'string' ? new TextEncoder().encode(input) : new Uint8Array(
+        /** @type {any} */ (input).buffer ?? input, /** @type {any} */ (input).byteOffset ?? 0, /** @type {any} */ (input).byteLength);
+      const got = await mesh.go('t_cat', input, { window }).bytes();
+      assert.deepEqual(Buffer.from(got), Buffer.from(want));
+      // The CALL moves the output port, and an input port only if needed.
+      assert.deepEqual(ports, [1 + inPorts]);
+    }
+  } finally {
+    mesh.host.postCtrl = post;
+  }
+});
+
 test('a chain started inside a worker', async () => {
   const text = 'x'.repeat(300000);
   assert.equal(await mesh.go('t_chain8', text).text(), text);

@@ -102,8 +102,16 @@ export async function soak(o) {
         if (!mesh.dead.has(w)) mesh.workers[w]?.terminate();
       }
       const ac = new AbortController();
-      const c = mesh.go(id % 10 === 0 ? 't_cat' : 't_upper', `call ${id}`, { signal: ac.signal });
-      if (id % 97 === 0) queueMicrotask(() => ac.abort());
+      // A call to be cancelled waits for more input until it is: a whole
+      // small input would let it finish before the cancel arrives.
+      const cancel = id % 97 === 0;
+      async function* held() {
+        yield `call ${id}`;
+        await new Promise((r) => ac.signal.addEventListener('abort', r, { once: true }));
+      }
+      const input = cancel ? held() : `call ${id}`;
+      const c = mesh.go(id % 10 === 0 ? 't_cat' : 't_upper', input, { signal: ac.signal });
+      if (cancel) queueMicrotask(() => ac.abort());
       try {
         const text = await c.text();
         if (text !== (id % 10 === 0 ? `call ${id}` : `CALL ${id}`)) throw new Error(`call ${id}: wrong output ${text}`);
