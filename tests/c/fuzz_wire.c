@@ -2,8 +2,8 @@
  * whose input comes from other instances and must never be trusted.
  *
  * The first input byte picks what the rest is: a CALL frame (with 0 to 3
- * ports), a pipe frame, a DONE frame, or the fields of a CALL message to
- * encode. Besides ASan and UBSan, three oracles:
+ * ports, and a block of stages or none), a pipe frame, a DONE frame, or the
+ * fields of a CALL message to encode. Besides ASan and UBSan, three oracles:
  *  - anything a decoder accepts is canonical: encoding it again gives back
  *    the very bytes, and its data pointers lie inside the frame;
  *  - a CALL frame is accepted exactly when an independent reading of the
@@ -87,10 +87,12 @@ static int ref_raw_desc(const uint8_t *p, size_t n, size_t *pos, wm__desc *d) {
 }
 
 static int ref_call(const uint8_t *p, size_t n, unsigned nports) {
-  if (n < 24 || p[0] != WM__F_CALL || p[1] != nports || p[2] || p[3]) return 0;
+  if (n < 24 || p[0] != WM__F_CALL || p[1] != nports || p[3]) return 0;
+  /* p[2] stages more, each a 4-byte index after the header. */
+  if (p[2] > WM__MAX_BLOCK - 1 || n - 24 < 4u * p[2]) return 0;
   wm__callmsg m;
   m.deadline = (int64_t)((uint64_t)rd32(p + 16) | (uint64_t)rd32(p + 20) << 32);
-  size_t pos = 24;
+  size_t pos = 24 + 4u * p[2];
   if (!ref_raw_desc(p, n, &pos, &m.in) || !ref_raw_desc(p, n, &pos, &m.out))
     return 0;
   return pos == n && ref_msg_ok(&m, nports);
@@ -214,6 +216,8 @@ static void encode_decode(const uint8_t *p, size_t n) {
   m.fn = take(&p, &n, 4);
   m.where = (int32_t)take(&p, &n, 4);
   m.deadline = (int64_t)(int32_t)near(&p, &n, 0);
+  m.nmore = take(&p, &n, 1) % WM__MAX_BLOCK;
+  for (uint32_t i = 0; i < m.nmore; i++) m.more[i] = take(&p, &n, 4);
   uint8_t swap = (uint8_t)take(&p, &n, 1) & 1;
   take_desc(&p, &n, &m.in, 0, swap);
   take_desc(&p, &n, &m.out, 1, (m.in.flags & WM__D_PORT) ? !swap : 0);
@@ -228,7 +232,8 @@ static void encode_decode(const uint8_t *p, size_t n) {
   CHECK(ok == ref_msg_ok(&m, nports));
   if (ok) {
     CHECK(d.id == m.id && d.fn == m.fn && d.where == m.where);
-    CHECK(d.deadline == m.deadline);
+    CHECK(d.deadline == m.deadline && d.nmore == m.nmore);
+    CHECK(!memcmp(d.more, m.more, m.nmore * sizeof *m.more));
     const wm__desc *a[2] = {&m.in, &m.out}, *b[2] = {&d.in, &d.out};
     for (int i = 0; i < 2; i++) {
       CHECK(a[i]->flags == b[i]->flags && a[i]->port == b[i]->port);
@@ -285,6 +290,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
   seed_call(dir, &k, &m);
   m.in = (wm__desc){WM__D_PRESENT, WM__NOPORT, WM_EDIED, 3, 0, 3, abc};
   m.out.port = 0;
+  seed_call(dir, &k, &m);
+  m.nmore = 3; /* a block of four stages */
+  m.more[0] = m.more[1] = m.more[2] = 2;
   seed_call(dir, &k, &m);
   uint8_t b[12];
   seed(dir, &k, 5, b, wm__enc_done(b, 7, -3));
