@@ -1,6 +1,7 @@
 // pipe.js: pipe ends held by JS, speaking the same port protocol as the C
 // ends in src/core/pipe.c: credit-based flow control, one terminal frame
 // from each side, and the port closed once both terminals have passed.
+import { uninitialized } from './alloc.js';
 import { WmError, codes } from './errors.js';
 import * as wire from './wire.js';
 
@@ -10,6 +11,14 @@ import * as wire from './wire.js';
  */
 
 const encoder = new TextEncoder();
+
+/**
+ * Microtasks an async input's next chunk may take and still be gathered
+ * with the bytes before it. An async generator that only yields answers
+ * in two, a ReadableStream with chunks queued in one; one that waits for
+ * an event never answers within these.
+ */
+const SOON = 8;
 
 /**
  * toBytes turns one chunk into bytes.
@@ -25,35 +34,22 @@ export function toBytes(c) {
 }
 
 /**
- * chunks iterates an input of any supported shape.
- * @param {Input} input
- * @param {{ stop?: () => void }} hooks gets a way to stop a stream early
- * @returns {AsyncIterable<Chunk>}
+ * @param {unknown} x
+ * @returns {x is object}
  */
-async function* chunks(input, hooks) {
-  if (typeof input === 'string' || input instanceof ArrayBuffer || ArrayBuffer.isView(input)) {
-    yield input;
-  } else if (input && typeof (/** @type {any} */ (input).getReader) === 'function') {
-    const reader = /** @type {ReadableStream<Chunk>} */ (input).getReader();
-    hooks.stop = () => reader.cancel().catch(() => {});
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        yield value;
-      }
-    } finally {
-      reader.releaseLock();
-    }
-  } else if (input && (Symbol.asyncIterator in input || Symbol.iterator in input)) {
-    yield* /** @type {AsyncIterable<Chunk>} */ (input);
-  } else {
-    throw new TypeError('wmesh: unsupported input type');
-  }
-}
+const isObject = (x) => x !== null && (typeof x === 'object' || typeof x === 'function');
 
 /**
  * PortWriter is the writing end of a pipe whose reader is in an instance.
+ *
+ * Small writes are gathered into one DATA frame, as a C writer gathers
+ * them: a frame costs a message here and a trip into the core at the
+ * reader, whatever its size. The frame being gathered is sent when it is
+ * full, before the writer waits for an event (credit, or the next chunk of
+ * an async input that is not ready), and before the terminal, so that no
+ * byte waits for something that may never come. As with a C writer, a
+ * sync input that computes for long between small chunks holds them until
+ * a frame fills.
  */
 export class PortWriter {
   /**
@@ -63,6 +59,7 @@ export class PortWriter {
   constructor(port, window) {
     this.port = port;
     this.window = window;
+    /** bytes sent and not yet credited; the gathered bytes are not among them */
     this.inflight = 0;
     this.readerGone = false;
     this.sentTerm = false;
@@ -73,16 +70,18 @@ export class PortWriter {
     this.hooks = {};
     /** full DATA buffers the reader gave back, to fill again @type {ArrayBuffer[]} */
     this.spares = [];
+    /** the DATA frame being gathered: the type byte, then `gathered` bytes @type {Uint8Array<ArrayBuffer> | null} */
+    this.buf = null;
+    this.gathered = 0;
     port.onmessage = (e) => this.#onFrame(e.data);
     // The reader's instance died: nothing will read what we write.
     port.addEventListener('close', () => {
       this.readerGone = true;
-      const w = this.wake;
-      this.wake = null;
-      if (w) w();
+      this.#wakeUp();
     });
   }
 
+  /** @param {unknown} data */
   #onFrame(data) {
     const { frame, spares } = wire.unpack(data);
     for (const s of spares) if (this.spares.length < wire.MAX_SPARES) this.spares.push(s);
@@ -99,41 +98,133 @@ export class PortWriter {
       this.protoError = true;
       this.readerGone = true;
     }
+    this.#wakeUp();
+  }
+
+  #wakeUp() {
     const w = this.wake;
     this.wake = null;
     if (w) w();
   }
 
   /**
-   * write sends bytes, waiting for credit as needed. Resolves false if the
-   * reader has gone (the rest is dropped, as a C writer gets WM_EPIPE).
+   * #put takes bytes from off on, as far as the window allows, without
+   * waiting: into frames of their own, or gathered. Returns where it
+   * stopped: bytes.length, or short if the window is full or the reader
+   * gone.
    * @param {Uint8Array} bytes
-   * @returns {Promise<boolean>}
+   * @param {number} off
+   * @param {boolean} alone a flush follows: gathering would only copy the
+   *   bytes a second time
    */
-  async write(bytes) {
-    let off = 0;
-    while (off < bytes.length) {
-      if (this.readerGone) return false;
-      const room = Math.min(this.window - this.inflight, wire.CHUNK, bytes.length - off);
-      if (room <= 0) {
-        await new Promise((r) => (this.wake = r));
+  #put(bytes, off, alone) {
+    const n = bytes.length;
+    while (off < n && !this.readerGone) {
+      const room = this.window - this.inflight - this.gathered;
+      if (room <= 0) break;
+      const left = n - off;
+      if (!this.gathered && (alone || left >= room || left >= wire.CHUNK)) {
+        // Enough for a whole frame, or no reason to wait for more: the
+        // bytes go straight into a frame, copied once.
+        const k = Math.min(room, wire.CHUNK, left);
+        const f = wire.dataFrame(bytes.subarray(off, off + k), k === wire.CHUNK ? this.spares.pop() : undefined);
+        this.port.postMessage(f, [f]);
+        this.inflight += k;
+        off += k;
         continue;
       }
-      const f = wire.dataFrame(bytes.subarray(off, off + room), room === wire.CHUNK ? this.spares.pop() : undefined);
-      this.port.postMessage(f, [f]);
-      this.inflight += room;
-      off += room;
+      // A new frame is as large as the window lets it be now. No credit
+      // can arrive before this run of writes waits, so it fills exactly
+      // and is sent without a second copy.
+      if (!this.gathered && (!this.buf || this.buf.length - 1 !== Math.min(room, wire.CHUNK))) this.#newBuf(room);
+      const buf = /** @type {Uint8Array<ArrayBuffer>} */ (this.buf);
+      const k = Math.min(buf.length - 1 - this.gathered, room, left);
+      buf.set(k === n ? bytes : bytes.subarray(off, off + k), 1 + this.gathered);
+      this.gathered += k;
+      off += k;
+      if (this.gathered === buf.length - 1) this.flush();
+    }
+    return off;
+  }
+
+  /**
+   * #newBuf takes a buffer to gather a frame in: a spare if the frame is a
+   * whole chunk. Only the bytes gathered are ever sent, so it need not be
+   * zeroed.
+   * @param {number} room
+   */
+  #newBuf(room) {
+    const old = this.buf;
+    if (old && old.length === wire.SPARE_SIZE && this.spares.length < wire.MAX_SPARES) this.spares.push(old.buffer);
+    const size = Math.min(room, wire.CHUNK) + 1;
+    const spare = size === wire.SPARE_SIZE ? this.spares.pop() : undefined;
+    this.buf = spare ? new Uint8Array(spare) : /** @type {Uint8Array<ArrayBuffer>} */ (uninitialized(size));
+    this.buf[0] = wire.F_DATA;
+  }
+
+  /** flush sends the gathered bytes, if any (they are dropped if the reader is gone). */
+  flush() {
+    const n = this.gathered;
+    if (!n) return;
+    this.gathered = 0;
+    if (this.readerGone) return;
+    const buf = /** @type {Uint8Array<ArrayBuffer>} */ (this.buf);
+    let f;
+    if (n === buf.length - 1) {
+      f = buf.buffer;
+      this.buf = null;
+    } else {
+      f = buf.buffer.slice(0, n + 1);
+    }
+    this.port.postMessage(f, [f]);
+    this.inflight += n;
+  }
+
+  /** #credit resolves when credit, a terminal or the port's close arrives. */
+  #credit() {
+    return new Promise((r) => (this.wake = () => r(undefined)));
+  }
+
+  /**
+   * #putAll puts all of bytes, waiting for credit as needed. Resolves
+   * false if the reader has gone.
+   * @param {Uint8Array} bytes
+   * @param {number} off where #put stopped
+   * @param {boolean} alone
+   */
+  async #putAll(bytes, off, alone) {
+    while (off < bytes.length && !this.readerGone) {
+      this.flush();
+      await this.#credit();
+      off = this.#put(bytes, off, alone);
     }
     return !this.readerGone;
   }
 
   /**
-   * close sends EOF, or an error (a negative code) for the reader to see.
+   * write takes bytes, and waits only if the window is full: it gives true
+   * at once if they all fit. Gathered bytes go out when a frame fills, or
+   * with flush or close. Gives false if the reader has gone (the rest is
+   * dropped, as a C writer gets WM_EPIPE).
+   * @param {Uint8Array} bytes
+   * @param {boolean} [alone] a flush follows (see #put)
+   * @returns {boolean | Promise<boolean>}
+   */
+  write(bytes, alone = false) {
+    const off = this.#put(bytes, 0, alone);
+    return off === bytes.length || this.readerGone ? !this.readerGone : this.#putAll(bytes, off, alone);
+  }
+
+  /**
+   * close sends what is gathered and then EOF, or an error (a negative
+   * code) for the reader to see.
    * @param {number} [err]
    */
   close(err) {
     if (this.sentTerm) return;
+    this.flush();
     this.sentTerm = true;
+    this.buf = null;
     const f = err ? wire.frame(wire.F_ERR, err) : wire.frame(wire.F_EOF);
     this.port.postMessage(f, [f]);
     if (this.readerGone) this.port.close();
@@ -146,15 +237,82 @@ export class PortWriter {
    */
   async pump(input) {
     try {
-      if (input !== undefined && input !== null) {
-        for await (const c of chunks(input, this.hooks)) {
-          if (!(await this.write(toBytes(c)))) break;
-        }
-      }
+      if (input !== undefined && input !== null) await this.#pumpInput(input);
       this.close();
     } catch (e) {
       this.close(codes.WM_ECANCELED);
       throw e;
+    }
+  }
+
+  /**
+   * #pumpInput writes an input of any supported shape. A sync input is
+   * iterated without a turn of the event loop per chunk.
+   * @param {Input} input
+   */
+  async #pumpInput(input) {
+    if (typeof input === 'string' || input instanceof ArrayBuffer || ArrayBuffer.isView(input)) {
+      await this.write(toBytes(input), true);
+    } else if (typeof (/** @type {any} */ (input)?.getReader) === 'function') {
+      const reader = /** @type {ReadableStream<Chunk>} */ (input).getReader();
+      this.hooks.stop = () => reader.cancel().catch(() => {});
+      try {
+        await this.#pumpAsync(() => reader.read());
+      } finally {
+        reader.releaseLock();
+      }
+    } else if (isObject(input) && Symbol.asyncIterator in input) {
+      const it = input[Symbol.asyncIterator]();
+      await this.#pumpAsync(
+        () => it.next(),
+        async () => {
+          await it.return?.();
+        },
+      );
+    } else if (isObject(input) && Symbol.iterator in input) {
+      for (const c of input) {
+        const w = this.write(toBytes(c));
+        if (w !== true && !(await w)) break;
+      }
+    } else {
+      throw new TypeError('wmesh: unsupported input type');
+    }
+  }
+
+  /**
+   * #pumpAsync writes the chunks of an async input. Gathered bytes wait
+   * for its next chunk only while that comes within a few microtasks (the
+   * input is producing, not waiting for an event); otherwise they are
+   * sent first.
+   * @param {() => Promise<IteratorResult<Chunk>>} next
+   * @param {() => Promise<void>} [leave] stops the input if the writer
+   *   leaves it before its end, as for await does
+   */
+  async #pumpAsync(next, leave) {
+    // Whether the input may have more: false while its next chunk is
+    // awaited, since an input that fails or ends is not to be stopped.
+    let live = true;
+    try {
+      for (;;) {
+        const p = next();
+        if (this.gathered) {
+          let ready = false;
+          p.then(
+            () => (ready = true),
+            () => (ready = true),
+          );
+          for (let i = 0; i < SOON && !ready; i++) await null;
+          if (!ready) this.flush();
+        }
+        live = false;
+        const r = await p;
+        if (r.done) return;
+        live = true;
+        const w = this.write(toBytes(r.value));
+        if (w !== true && !(await w)) return;
+      }
+    } finally {
+      if (live) await leave?.();
     }
   }
 }
@@ -169,16 +327,17 @@ export class PortWriter {
  * @returns {ReadableStream<Uint8Array>}
  */
 export function readableFromPort(port, window, fn) {
-  /** @type {Uint8Array[]} */
-  const queue = [];
+  /** chunks received and not yet taken, from queue[head] on @type {(Uint8Array | undefined)[]} */
+  let queue = [];
+  let head = 0;
+  let buffered = 0;
   let uncredited = 0;
   let sentTerm = false;
   let gotTerm = false;
   /** @type {number} 0: open, 1: EOF, < 0: error */
   let status = 0;
-  /** @type {(() => void) | null} */
-  let wake = null;
-  let buffered = 0;
+  /** while a read waits on an empty queue, its controller: the next chunk goes straight to it @type {ReadableStreamDefaultController<Uint8Array> | null} */
+  let waiting = null;
 
   const finish = () => {
     if (sentTerm && gotTerm) port.close();
@@ -191,30 +350,60 @@ export function readableFromPort(port, window, fn) {
     }
     finish();
   };
+  /**
+   * take hands a chunk to the consumer, who asked for it.
+   * @param {ReadableStreamDefaultController<Uint8Array>} ctl
+   * @param {Uint8Array} b
+   */
+  const take = (ctl, b) => {
+    uncredited += b.length;
+    // A quarter window at a time, as a C reader does: a blocked writer has
+    // the whole window in flight, so it is always released.
+    if (uncredited >= window / 4) {
+      if (!gotTerm) {
+        const f = wire.frame(wire.F_CREDIT, uncredited);
+        port.postMessage(f, [f]);
+      }
+      uncredited = 0;
+    }
+    ctl.enqueue(b);
+  };
+  /** @param {ReadableStreamDefaultController<Uint8Array>} ctl */
+  const end = (ctl) => {
+    term();
+    if (status === 1) ctl.close();
+    else ctl.error(new WmError(status, fn));
+  };
+  /** settle ends a read that waits, now that the status is final. */
+  const settle = () => {
+    const ctl = waiting;
+    waiting = null;
+    if (ctl) end(ctl);
+  };
+
   port.onmessage = (e) => {
     const f = gotTerm ? null : wire.parse(e.data);
     if (f && f.type === wire.F_DATA && buffered + uncredited + f.bytes.length <= window) {
-      if (!sentTerm) {
-        // Once we sent RCLOSE (the consumer cancelled), data is dropped.
+      // Once we sent RCLOSE (the consumer cancelled), data is dropped.
+      if (sentTerm) return;
+      const ctl = waiting;
+      waiting = null;
+      if (ctl) {
+        take(ctl, f.bytes);
+      } else {
         queue.push(f.bytes);
         buffered += f.bytes.length;
       }
-    } else if (f && f.type === wire.F_EOF) {
-      gotTerm = true;
-      status = 1;
-    } else if (f && f.type === wire.F_ERR) {
-      gotTerm = true;
-      status = f.value;
-    } else {
-      gotTerm = true;
-      status = codes.WM_EPROTO;
+      return;
     }
+    gotTerm = true;
+    if (f && f.type === wire.F_EOF) status = 1;
+    else if (f && f.type === wire.F_ERR) status = f.value;
+    else status = codes.WM_EPROTO;
     // Everything the writer will send is here: let it go at once, even if
     // the consumer never reads what is queued.
-    if (gotTerm) term();
-    const w = wake;
-    wake = null;
-    if (w) w();
+    term();
+    settle();
   };
 
   // The writer's instance died before its terminal: the stream fails.
@@ -222,37 +411,37 @@ export function readableFromPort(port, window, fn) {
     if (gotTerm) return;
     gotTerm = true;
     status = codes.WM_EDIED;
-    const w = wake;
-    wake = null;
-    if (w) w();
+    settle();
   });
 
   return new ReadableStream(
     {
-      async pull(controller) {
-        while (!queue.length && !status) await new Promise((r) => (wake = r));
-        if (queue.length) {
-          const b = /** @type {Uint8Array} */ (queue.shift());
-          buffered -= b.length;
-          uncredited += b.length;
-          // A quarter window at a time, as a C reader does: a blocked
-          // writer has the whole window in flight, so it is always released.
-          if (uncredited >= window / 4) {
-            if (!gotTerm) {
-              const f = wire.frame(wire.F_CREDIT, uncredited);
-              port.postMessage(f, [f]);
-            }
-            uncredited = 0;
+      // Called only when a read is waiting (highWaterMark 0): a queued chunk
+      // is handed over at once, without a promise of our own.
+      pull(ctl) {
+        if (head < queue.length) {
+          const b = /** @type {Uint8Array} */ (queue[head]);
+          queue[head++] = undefined;
+          if (head === queue.length) {
+            queue.length = 0;
+            head = 0;
+          } else if (head >= 1024 && 2 * head >= queue.length) {
+            // A queue that never drains would otherwise grow for ever.
+            queue = queue.slice(head);
+            head = 0;
           }
-          controller.enqueue(b);
-          return;
+          buffered -= b.length;
+          take(ctl, b);
+        } else if (status) {
+          end(ctl);
+        } else {
+          waiting = ctl;
         }
-        term();
-        if (status === 1) controller.close();
-        else controller.error(new WmError(status, fn));
       },
       cancel() {
-        queue.length = 0;
+        queue = [];
+        head = 0;
+        waiting = null;
         term();
       },
     },

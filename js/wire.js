@@ -4,6 +4,7 @@
 // handing 1 to MAX_SPARES emptied DATA buffers (ArrayBuffers of exactly
 // CHUNK + 1 bytes) back to its writer, which reuses them rather than
 // allocating a buffer per chunk. Anything else is malformed.
+import { uninitialized } from './alloc.js';
 
 export const F_DATA = 1;
 export const F_EOF = 2;
@@ -59,16 +60,17 @@ export function frame(type, value) {
 
 /**
  * dataFrame copies bytes into a DATA frame: into spare, a spare buffer, if
- * given and the frame fills it, or else a new buffer.
+ * given and the frame fills it, or else a new buffer (not zeroed: every
+ * byte of it is written).
  * @param {Uint8Array} bytes
  * @param {ArrayBuffer} [spare]
  * @returns {ArrayBuffer}
  */
 export function dataFrame(bytes, spare) {
-  const b = spare && spare.byteLength === bytes.length + 1 ? new Uint8Array(spare) : new Uint8Array(bytes.length + 1);
+  const b = spare && spare.byteLength === bytes.length + 1 ? new Uint8Array(spare) : uninitialized(bytes.length + 1);
   b[0] = F_DATA;
   b.set(bytes, 1);
-  return b.buffer;
+  return /** @type {ArrayBuffer} */ (b.buffer);
 }
 
 /**
