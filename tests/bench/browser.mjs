@@ -3,7 +3,6 @@
 // raw postMessage, measured in the same page (tests/bench/browser/).
 import { existsSync } from 'node:fs';
 
-import { launch } from '../browser/launch.mjs';
 import { serve } from '../../web/serve.mjs';
 import { row } from './stats.mjs';
 
@@ -15,6 +14,10 @@ export default {
   /** @param {Ctx} ctx */
   async run(ctx) {
     if (!existsSync('/usr/bin/chromium')) return [];
+    // Loaded only now: importing playwright-core turns on async hooks in
+    // this process, which slow every promise (the Node pipe figures fell to
+    // a third), and the Node groups run before this one.
+    const { launch } = await import('../browser/launch.mjs');
     const server = await serve({ port: 0 });
     const b = await launch(new URL(server.url).origin);
     try {
