@@ -4,7 +4,17 @@
 // core calls through Module.wmHost (src/em/host_em.c).
 
 import { uninitialized } from './alloc.js';
-import { CHUNK, F_CREDIT, F_DATA, MAX_SPARES, SPARE_SIZE, unpack } from './wire.js';
+import {
+  CHUNK,
+  F_CREDIT,
+  F_DATA,
+  MAX_SPARES,
+  SPARE_SIZE,
+  STRING_FRAME_MAX,
+  frameBytes,
+  frameString,
+  unpack,
+} from './wire.js';
 
 /** Spare DATA buffers an instance keeps for its writers, at most. */
 const SPARES_KEPT = 16;
@@ -64,28 +74,6 @@ const SPARES_KEPT = 16;
  * @param {CtrlMessage} msg
  * @param {Transferable[]} transfer what msg moves: frames, ports, early frames
  */
-
-/** Frames up to this size without ports travel as strings. */
-const STRING_FRAME_MAX = 256;
-
-/**
- * frameBytes reads a frame that arrived as an ArrayBuffer or a string of
- * byte values; anything else, or a string with a character above 255, is
- * malformed and reads as the empty frame, which the core refuses.
- * @param {unknown} f
- * @returns {Uint8Array}
- */
-function frameBytes(f) {
-  if (f instanceof ArrayBuffer) return new Uint8Array(f);
-  if (typeof f !== 'string' || f.length > STRING_FRAME_MAX) return new Uint8Array(0);
-  const b = new Uint8Array(f.length);
-  for (let i = 0; i < f.length; i++) {
-    const c = f.charCodeAt(i);
-    if (c > 255) return new Uint8Array(0);
-    b[i] = c;
-  }
-  return b;
-}
 
 export const STATS_FIELDS = /** @type {const} */ ([
   'fibers',
@@ -203,7 +191,7 @@ export class Host {
     const heap = this.mod.HEAPU8;
     const frame =
       nports === 0 && n <= STRING_FRAME_MAX
-        ? String.fromCharCode.apply(null, /** @type {any} */ (heap.subarray(ptr, ptr + n)))
+        ? frameString(heap.subarray(ptr, ptr + n))
         : heap.slice(ptr, ptr + n).buffer;
     const ports = [];
     /** @type {ArrayBuffer[][]} */
@@ -254,18 +242,25 @@ export class Host {
   portSend(id, type, ptr, n) {
     const p = this.ports[id];
     if (!p) return;
+    const heap = this.mod.HEAPU8;
+    if (type !== F_DATA) {
+      // The short frames (EOF, ERR, CREDIT, RCLOSE) travel as strings.
+      const f = String.fromCharCode(type) + frameString(heap.subarray(ptr, ptr + n));
+      const back = type === F_CREDIT ? this.giveBack.get(id) : undefined;
+      if (back) {
+        this.giveBack.delete(id);
+        p.postMessage([f, ...back], back);
+      } else {
+        p.postMessage(f);
+      }
+      return;
+    }
     const spare = n === CHUNK ? this.spares.pop() : undefined;
     // Every byte of the frame is written below: no need to zero it first.
     const b = spare?.byteLength === SPARE_SIZE ? new Uint8Array(spare) : uninitialized(n + 1);
     b[0] = type;
-    if (n) b.set(this.mod.HEAPU8.subarray(ptr, ptr + n), 1);
-    const back = type === F_CREDIT ? this.giveBack.get(id) : undefined;
-    if (back) {
-      this.giveBack.delete(id);
-      p.postMessage([b.buffer, ...back], [b.buffer, ...back]);
-    } else {
-      p.postMessage(b.buffer, [b.buffer]);
-    }
+    if (n) b.set(heap.subarray(ptr, ptr + n), 1);
+    p.postMessage(b.buffer, [b.buffer]);
   }
 
   channel(otherPtr) {
@@ -385,7 +380,7 @@ export class Host {
     for (const s of spares) if (this.spares.length < SPARES_KEPT) this.spares.push(s);
     // A buffer named twice in a forged early list may have been given back
     // (detached) since its first delivery: empty, it is refused.
-    const bytes = frame instanceof ArrayBuffer && frame.byteLength ? new Uint8Array(frame) : new Uint8Array(0);
+    const bytes = frameBytes(frame);
     const M = this.mod;
     // DATA goes straight into its reader's buffer when the core has room
     // for it there in one piece; anything else through scratch.
@@ -450,7 +445,10 @@ export class Host {
         // Frames, and credits with spares; what is neither is dropped here,
         // since it would be sent on if the port moved again.
         if (Array.isArray(e) && e.length)
-          this.early.set(id, e.filter((f) => f instanceof ArrayBuffer || (Array.isArray(f) && unpack(f).frame)));
+          this.early.set(
+            id,
+            e.filter((f) => typeof f === 'string' || f instanceof ArrayBuffer || (Array.isArray(f) && unpack(f).frame)),
+          );
       });
     const ptr = this.copyIn(bytes, ids.length * 4);
     const idsPtr = ptr + ((bytes.length + 3) & ~3);

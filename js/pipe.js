@@ -225,8 +225,7 @@ export class PortWriter {
     this.flush();
     this.sentTerm = true;
     this.buf = null;
-    const f = err ? wire.frame(wire.F_ERR, err) : wire.frame(wire.F_EOF);
-    this.port.postMessage(f, [f]);
+    this.port.postMessage(err ? wire.frame(wire.F_ERR, err) : wire.frame(wire.F_EOF));
     if (this.readerGone) this.port.close();
   }
 
@@ -345,8 +344,7 @@ export function readableFromPort(port, window, fn) {
   const term = () => {
     if (!sentTerm) {
       sentTerm = true;
-      const f = wire.frame(wire.F_RCLOSE);
-      port.postMessage(f, [f]);
+      port.postMessage(wire.frame(wire.F_RCLOSE));
     }
     finish();
   };
@@ -361,8 +359,7 @@ export function readableFromPort(port, window, fn) {
     // the whole window in flight, so it is always released.
     if (uncredited >= window / 4) {
       if (!gotTerm) {
-        const f = wire.frame(wire.F_CREDIT, uncredited);
-        port.postMessage(f, [f]);
+        port.postMessage(wire.frame(wire.F_CREDIT, uncredited));
       }
       uncredited = 0;
     }

@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 
 import { WmError, codes } from '../../js/index.js';
 import { PortWriter, readableFromPort } from '../../js/pipe.js';
+import { frameBytes } from '../../js/wire.js';
 import { callFrame, doneFrame } from './forge.mjs';
 import { assertNoLeaks, startMesh } from './helpers.mjs';
 
@@ -136,6 +137,11 @@ test('malformed pipe frames fail the pipe with WM_EPROTO, not the worker', async
     new Uint8Array([9]).buffer, // unknown type
     new ArrayBuffer(0),
     'not a frame',
+    // Short frames may travel as strings of byte values (js/wire.js).
+    '\x04\x01\x00\x00\x00', // CREDIT sent to a reader, as a string
+    '\x02\u0100', // a character above 255
+    '\x01' + 'x'.repeat(300), // longer than any string frame
+    '',
     new Uint8Array(1 + 70000).fill(1).buffer, // DATA beyond the window
     [new Uint8Array([4, 1, 0, 0, 0]).buffer, new ArrayBuffer(65537)], // CREDIT and a spare, to a reader
     [new Uint8Array([1, 67]).buffer, new ArrayBuffer(65537)], // spares with DATA
@@ -187,7 +193,7 @@ test('forged spare buffers fail the pipe at a C writer, not the worker', async (
     /** @type {(v: unknown) => void} */
     let got = () => {};
     output.port1.onmessage = (e) => {
-      frames.push(new Uint8Array(e.data));
+      frames.push(frameBytes(e.data));
       got(undefined);
     };
     const arrived = () => new Promise((r) => (got = r));
