@@ -109,12 +109,27 @@ static void exec_runs_and_replies(void) {
   expect_done(41, 6);
 }
 
-static void exec_with_ends(void) {
-  wm__callmsg m = call_msg(42, wm__fn_index(f_cat));
+static uint32_t stat_of(size_t off) {
+  wm_stats s;
+  CHECK_EQ(wm_get_stats(&s), 0);
+  return *(const uint32_t *)((const char *)&s + off);
+}
+
+/* cat_call runs f_cat (which upper-cases), or a block of 1 + nmore f_cat
+ * stages joined by local pipes, on a reader carrying "abc" and a writer:
+ * the bytes pass every stage on the call's two ports alone, and DONE comes
+ * once every stage has ended. */
+static void cat_call(uint32_t id, uint32_t nmore) {
+  wm__callmsg m = call_msg(id, wm__fn_index(f_cat));
+  m.nmore = nmore;
+  for (uint32_t i = 0; i < nmore; i++) m.more[i] = wm__fn_index(f_cat);
   int ports[2], tin, tout;
   ends_msg(&m, ports, &tin, &tout);
   send_call(0, &m, ports, 2);
   expect_frame(tout, WM__F_DATA, "ABC", 3);
+  CHECK_EQ(stat_of(offsetof(wm_stats, ports)), 2);
+  /* A block runs as a job of its own beside its stages. */
+  CHECK_EQ(stat_of(offsetof(wm_stats, running)), nmore ? nmore + 2 : 1);
   stub_post(tin, WM__F_DATA, "de", 2);
   stub_post(tin, WM__F_EOF, NULL, 0);
   stub_run();
@@ -122,43 +137,16 @@ static void exec_with_ends(void) {
   expect_frame(tout, WM__F_EOF, NULL, 0);
   /* Less than a quarter window was read: no credit, only the terminal. */
   expect_frame(tin, WM__F_RCLOSE, NULL, 0);
-  expect_done(42, 0);
-  stub_post(tout, WM__F_RCLOSE, NULL, 0);
-  stub_run();
-  close_test_ports(tin, tout);
-}
-
-static uint32_t stat_of(size_t off) {
-  wm_stats s;
-  CHECK_EQ(wm_get_stats(&s), 0);
-  return *(const uint32_t *)((const char *)&s + off);
-}
-
-/* A block of three stages runs here, on local pipes: the bytes pass all
- * three (each upper-cases) on the call's two ports alone, and DONE comes
- * once every stage has ended. */
-static void exec_block(void) {
-  wm__callmsg m = call_msg(46, wm__fn_index(f_cat));
-  m.nmore = 2;
-  m.more[0] = m.more[1] = wm__fn_index(f_cat);
-  int ports[2], tin, tout;
-  ends_msg(&m, ports, &tin, &tout);
-  send_call(0, &m, ports, 2);
-  expect_frame(tout, WM__F_DATA, "ABC", 3);
-  CHECK_EQ(stat_of(offsetof(wm_stats, ports)), 2);
-  CHECK_EQ(stat_of(offsetof(wm_stats, running)), 4); /* the block, 3 stages */
-  stub_post(tin, WM__F_DATA, "de", 2);
-  stub_post(tin, WM__F_EOF, NULL, 0);
-  stub_run();
-  expect_frame(tout, WM__F_DATA, "DE", 2);
-  expect_frame(tout, WM__F_EOF, NULL, 0);
-  expect_frame(tin, WM__F_RCLOSE, NULL, 0);
-  expect_done(46, 0);
+  expect_done(id, 0);
   stub_post(tout, WM__F_RCLOSE, NULL, 0);
   stub_run();
   close_test_ports(tin, tout);
   CHECK_EQ(stat_of(offsetof(wm_stats, running)), 0);
 }
+
+static void exec_with_ends(void) { cat_call(42, 0); }
+
+static void exec_block(void) { cat_call(46, 2); }
 
 /* A failing stage fails its block with its code; a cancelled block reports
  * only after its stages have ended, and with the reason. */
