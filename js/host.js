@@ -106,15 +106,20 @@ function transferOf(q) {
 export class Host {
   /**
    * @param {{ self: number, postCtrl: PostCtrl, onDone?: (token: number, rc: number) => void,
-   *   onReady?: (token: number) => void, onKill?: (worker: number) => void, batchCtrl?: () => boolean }} o
+   *   onReady?: (token: number) => void, onKill?: (worker: number) => void, batchCtrl?: () => boolean,
+   *   onOut?: (token: number, status: number, bytes: Uint8Array) => void,
+   *   onOutPort?: (token: number, port: MessagePort) => void }} o
    */
-  constructor({ self, postCtrl, onDone, onReady, onKill, batchCtrl }) {
+  constructor({ self, postCtrl, onDone, onReady, onKill, batchCtrl, onOut, onOutPort }) {
     this.self = self;
     this.postCtrl = postCtrl;
     this.batchCtrl = batchCtrl ?? (() => false);
     this.onDone = onDone ?? (() => {});
     this.onReady = onReady ?? (() => {});
     this.onKill = onKill ?? (() => {});
+    this.onOut = onOut ?? (() => {});
+    /** @type {(token: number, port: MessagePort) => void} */
+    this.onOutPort = onOutPort ?? ((_, p) => p.close());
     /** @type {(MessagePort | undefined)[]} */
     this.ports = [];
     /** @type {number[]} */
@@ -352,6 +357,15 @@ export class Host {
 
   ready(token) {
     this.onReady(token);
+  }
+
+  out(token, status, ptr, n) {
+    this.onOut(token, status, this.mod.HEAPU8.slice(ptr, ptr + n));
+  }
+
+  outport(token, id) {
+    const p = this.takePort(id);
+    if (p) this.onOutPort(token, p);
   }
 
   kill(w) {

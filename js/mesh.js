@@ -3,7 +3,7 @@
 // part of the mesh and runs the coordinator), and offers calls to JS.
 import { WmError, codes } from './errors.js';
 import { Host, instantiate } from './host.js';
-import { PortWriter, collect, readableFromPort, toBytes } from './pipe.js';
+import { PortWriter, collect, deferredOutput, readableFromPort, toBytes } from './pipe.js';
 import { subscribeRequest } from './topic.js';
 import { CHUNK, DEFAULT_WINDOW, MAX_WINDOW } from './wire.js';
 
@@ -49,6 +49,8 @@ function wholeInput(input) {
 
 const WHERE_ANY = -1;
 const WHERE_HERE = -2;
+/** wm__js_call's out_port for a deferred output (WM__JS_DEFER). */
+const OUT_DEFER = -2;
 
 /** Call is one call in flight. */
 export class Call {
@@ -179,6 +181,12 @@ export class Mesh {
       batchCtrl: () => this.pending.size > 1,
       onDone: (token, rc) => this.#done(token, rc),
       onReady: (token) => this.pending.get(token)?.ready?.(),
+      onOut: (token, status, bytes) => this.pending.get(token)?.out?.whole(bytes, status),
+      onOutPort: (token, port) => {
+        const out = this.pending.get(token)?.out;
+        if (out) out.port(port);
+        else port.close();
+      },
       // A worker asked (wm_halt's grace is over) to stop another one.
       onKill: (w) => {
         if (!this.closed && !this.dead.has(w)) this.workers[w]?.terminate();
@@ -291,6 +299,7 @@ export class Mesh {
     const p = this.pending.get(token);
     if (!p) return;
     this.pending.delete(token);
+    p.out?.end(rc);
     if (rc === 0) p.resolve(0);
     else p.reject(new WmError(rc, p.name));
   }
@@ -359,11 +368,15 @@ export class Mesh {
     const whole = wholeInput(input);
     const inline = whole && whole.length <= Math.min(CHUNK, window) ? whole : null;
     const inCh = input === undefined || inline ? null : new MessageChannel();
-    const outCh = opts.output === false ? null : new MessageChannel();
+    // A plain call on a worker gets its output without a channel unless the
+    // output streams: most write a little and return (see deferredOutput).
+    const defer = opts.output !== false && fns.length === 1 && where !== WHERE_HERE && this.size > 0;
+    const out = defer ? deferredOutput(window, name) : null;
+    const outCh = opts.output === false || defer ? null : new MessageChannel();
     const token = this.nextToken++;
     /** @type {Promise<number>} */
     const result = new Promise((resolve, reject) =>
-      this.pending.set(token, { resolve, reject, name, ready: opts.onReady }),
+      this.pending.set(token, { resolve, reject, name, ready: opts.onReady, out }),
     );
     result.catch(() => {}); // a caller who only reads the output must not crash the process
     /** @type {any} */ (this.pending.get(token)).settled = result;
@@ -391,7 +404,7 @@ export class Mesh {
       idx.length,
       where,
       inId,
-      outId,
+      defer ? OUT_DEFER : outId,
       window,
       token,
       deadline,
@@ -429,7 +442,7 @@ export class Mesh {
     if (inCh) {
       new PortWriter(inCh.port1, window).pump(whole ?? input).catch(() => {});
     }
-    const output = outCh ? readableFromPort(outCh.port1, window, name) : null;
+    const output = out ? out.stream : outCh ? readableFromPort(outCh.port1, window, name) : null;
     const call = new Call(name, output, result);
     this.#cancels.set(call, cancel);
     return call;
@@ -587,7 +600,10 @@ export class Mesh {
     this.closed = true;
     this.host.shutdown();
     await Promise.all(this.workers.slice(1).map((w) => w.terminate()));
-    for (const [, p] of this.pending) p.reject(new WmError(codes.WM_ECLOSED, p.name));
+    for (const [, p] of this.pending) {
+      p.out?.end(codes.WM_ECLOSED);
+      p.reject(new WmError(codes.WM_ECLOSED, p.name));
+    }
     this.pending.clear();
   }
 

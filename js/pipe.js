@@ -447,6 +447,89 @@ export function readableFromPort(port, window, fn) {
 }
 
 /**
+ * @typedef {object} DeferredOutput the output of a call whose writer has no
+ *   port yet (WM__D_DEFER in src/core/wire.h)
+ * @property {ReadableStream<Uint8Array>} stream what the caller reads
+ * @property {(bytes: Uint8Array, status: number) => void} whole the whole
+ *   output arrived with the call's end: status 1 (EOF) or an error
+ * @property {(port: MessagePort) => void} port the output streams on port
+ * @property {(rc: number) => void} end the call ended; if neither came, the
+ *   output is empty and ends as the call did
+ */
+
+/**
+ * deferredOutput makes the reading end of a call's output before it is
+ * known whether the output comes whole, inside the call's end, or streams
+ * on a port the worker makes. Most calls write a little and return: they
+ * then cost no channel at all.
+ * @param {number} window
+ * @param {string} [fn] names the function in errors
+ * @returns {DeferredOutput}
+ */
+export function deferredOutput(window, fn) {
+  /** @type {ReadableStreamDefaultReader<Uint8Array> | null} */
+  let source = null;
+  /** @type {{ bytes: Uint8Array | null, status: number } | null} */
+  let done = null;
+  let cancelled = false;
+  /** @type {(() => void) | null} */
+  let wake = null;
+  const poke = () => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  /** @type {ReadableStream<Uint8Array>} */
+  const stream = new ReadableStream(
+    {
+      async pull(ctl) {
+        while (!source && !done) await new Promise((r) => (wake = r));
+        if (done) {
+          // The bytes first, then, at the next read, how the output ended.
+          if (done.bytes?.length) {
+            ctl.enqueue(done.bytes);
+            done.bytes = null;
+          } else if (done.status === 1) {
+            ctl.close();
+          } else {
+            ctl.error(new WmError(done.status, fn));
+          }
+          return;
+        }
+        const r = await /** @type {ReadableStreamDefaultReader<Uint8Array>} */ (source).read();
+        if (r.done) ctl.close();
+        else ctl.enqueue(r.value);
+      },
+      cancel(reason) {
+        cancelled = true;
+        return source?.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return {
+    stream,
+    whole(bytes, status) {
+      if (source || done) return;
+      done = { bytes, status };
+      poke();
+    },
+    port(p) {
+      if (source || done) return p.close();
+      source = readableFromPort(p, window, fn).getReader();
+      // A reader that left already still lets the writer go.
+      if (cancelled) source.cancel().catch(() => {});
+      poke();
+    },
+    end(rc) {
+      if (source || done) return;
+      done = { bytes: null, status: rc < 0 ? rc : 1 };
+      poke();
+    },
+  };
+}
+
+/**
  * collect reads a whole stream into one Uint8Array.
  * @param {ReadableStream<Uint8Array>} stream
  * @returns {Promise<Uint8Array>}

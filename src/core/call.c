@@ -28,6 +28,7 @@ typedef struct callobj {
   int detached;     /* its maker has finished: free it when it completes */
   const char *made; /* source line that made it, for wm_dump */
   int ready;        /* the function has called wm_ready */
+  int deferred;     /* its output waits for OUT or OUTPORT (WM__D_DEFER) */
   wm__waitq wq;
 } callobj;
 
@@ -135,6 +136,31 @@ void wm__call_ready(uint32_t id) {
     wm__host_ready(c->token);
   else
     wm__wake_all(&c->wq);
+}
+
+/* deferred_call returns call id made here whose output is deferred and
+ * not yet delivered, or NULL (and counts the frame refused). */
+static callobj *deferred_call(uint32_t id) {
+  callobj *c = wm__h_get(&calls, id);
+  if (!c || c->done || !c->deferred || c->token <= 0) {
+    wm__rt.stats.refused++;
+    return NULL;
+  }
+  c->deferred = 0; /* once: OUT or OUTPORT */
+  return c;
+}
+
+void wm__call_out(uint32_t id, int32_t status, const uint8_t *p, size_t n) {
+  callobj *c = deferred_call(id);
+  if (c) wm__host_out(c->token, status, p, n);
+}
+
+void wm__call_outport(uint32_t id, int port) {
+  callobj *c = deferred_call(id);
+  if (c)
+    wm__host_outport(c->token, port);
+  else
+    wm__host_port_close(port);
 }
 
 int wm__wait_ready(uint32_t id, int64_t deadline) {
@@ -297,7 +323,7 @@ static int run_here(wm_pipe in, wm_pipe out, wm_fn fn, const wm_opts *o,
 
 /* send_remote moves the ends into a CALL frame for the coordinator. */
 static void send_remote(wm_pipe in, wm_pipe out, const uint32_t *idx, size_t k,
-                        const wm_opts *o, callobj *c) {
+                        const wm_opts *o, callobj *c, int defer) {
   wm__callmsg m;
   int ports[2], nports = 0, pin = -1, pout = -1;
   memset(&m, 0, sizeof m);
@@ -311,6 +337,16 @@ static void send_remote(wm_pipe in, wm_pipe out, const uint32_t *idx, size_t k,
   int rc = 0;
   if (in.id) rc = wm__end_export(in, &m.in, &pin);
   if (!rc && out.id) rc = wm__end_export(out, &m.out, &pout);
+  if (defer) {
+    uint32_t window = o && o->window ? o->window : WM__DEFAULT_WINDOW;
+    m.out = (wm__desc){WM__D_PRESENT | WM__D_WRITER | WM__D_DEFER,
+                       WM__NOPORT,
+                       0,
+                       window,
+                       0,
+                       0,
+                       NULL};
+  }
   if (pin >= 0) {
     m.in.port = (uint8_t)nports;
     ports[nports++] = pin;
@@ -343,16 +379,19 @@ static void send_remote(wm_pipe in, wm_pipe out, const uint32_t *idx, size_t k,
 /* go starts a call of k stages (more than one only as a block of a chain
  * that runs elsewhere), as wm__go. */
 static int go(wm_pipe in, wm_pipe out, const wm_fn *fns, size_t k,
-              const wm_opts *o, int token, uint32_t group, uint32_t *id) {
+              const wm_opts *o, int token, uint32_t group, uint32_t *id,
+              int defer) {
   uint32_t idx[WM__MAX_BLOCK];
   for (size_t i = 0; i < k; i++)
     if (!fns[i] || !(idx[i] = wm__fn_index(fns[i]))) return WM_ENOFN;
   int rc = check_opts(o);
   if (!rc) rc = check_ends(in, out);
+  if (!rc && defer && (out.id || token <= 0 || runs_here(o))) rc = WM_EINVAL;
   if (rc) return rc;
   callobj *c = call_new(token, group);
   if (!c) return WM_ENOMEM;
   *id = c->id;
+  c->deferred = defer;
   if (runs_here(o)) {
     c->kind = K_LOCAL;
     if ((rc = run_here(in, out, fns[0], o, c))) {
@@ -360,14 +399,19 @@ static int go(wm_pipe in, wm_pipe out, const wm_fn *fns, size_t k,
       return rc;
     }
   } else {
-    send_remote(in, out, idx, k, o, c);
+    send_remote(in, out, idx, k, o, c, defer);
   }
   return 0;
 }
 
 int wm__go(wm_pipe in, wm_pipe out, wm_fn fn, const wm_opts *o, int token,
            uint32_t group, uint32_t *id) {
-  return go(in, out, &fn, 1, o, token, group, id);
+  return go(in, out, &fn, 1, o, token, group, id, 0);
+}
+
+int wm__go_deferred(wm_pipe in, wm_fn fn, const wm_opts *o, int token,
+                    uint32_t *id) {
+  return go(in, WM_PIPE_NONE, &fn, 1, o, token, 0, id, 1);
 }
 
 int wm_go(wm_pipe in, wm_pipe out, wm_fn fn, const wm_opts *o, wm_call *c) {
@@ -411,7 +455,7 @@ int wm__chain(wm_pipe in, wm_pipe out, const wm_fn *fns, size_t n,
     wm_pipe sout = i + 1 == nb ? out : ps[2 * i + 1];
     size_t first = i * n / nb, end = (i + 1) * n / nb;
     uint32_t sid;
-    rc = go(sin, sout, fns + first, end - first, o, 0, g->id, &sid);
+    rc = go(sin, sout, fns + first, end - first, o, 0, g->id, &sid, 0);
     if (rc) {
       /* Only allocation can fail here: fail this stage in place. */
       if (sin.id) wm_close(sin);
@@ -508,6 +552,7 @@ void wm__exec(const uint8_t *p, size_t n, const int *ports, int nports) {
   } else if ((rc = wm__end_import(&m.out, pout, &out))) {
     if (in.id) wm_close(in);
   } else {
+    if (m.out.flags & WM__D_DEFER) wm__end_defer_to(out, m.id);
     wm__job job = {fn, in, out, m.id, 0, 0, m.deadline, 0, {0}, 0};
     if (m.nmore) {
       job.fn = run_block;

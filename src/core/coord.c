@@ -285,6 +285,29 @@ void wm__coord_cancel(int from, uint32_t id, int reason) {
   }
 }
 
+void wm__coord_out(int from, uint32_t g, const uint8_t *p, size_t n, int port) {
+  slot *s = wm__h_get(&slots, g);
+  /* Only JS calls, made here, defer their output. */
+  if (!s || s->worker != from || s->caller != 0) {
+    wm__rt.stats.refused++;
+    if (port >= 0) wm__host_port_close(port);
+    return;
+  }
+  if (port >= 0) {
+    wm__call_outport(s->caller_call, port);
+    return;
+  }
+  uint32_t id;
+  int32_t status;
+  const uint8_t *data;
+  size_t len;
+  if (wm__dec_out(p, n, &id, &status, &data, &len)) {
+    wm__rt.stats.refused++;
+    return;
+  }
+  wm__call_out(s->caller_call, status, data, len);
+}
+
 void wm__coord_ready(int from, uint32_t g) {
   slot *s = wm__h_get(&slots, g);
   if (!s || s->worker != from) {

@@ -96,6 +96,12 @@ WM__ENTRY void wm__on_ctrl(int from, const uint8_t *p, size_t n,
   } else if (type == WM__F_KILL && !nports && wm__rt.self == 0 &&
              !wm__dec_ctl(p, n, WM__F_KILL, &id, &rc)) {
     wm__coord_kill(from, id);
+  } else if (type == WM__F_OUT && !nports && wm__rt.self == 0 && n >= 12 &&
+             !wm__dec_ctl(p, 12, WM__F_OUT, &id, &rc)) {
+    wm__coord_out(from, id, p, n, -1);
+  } else if (type == WM__F_OUTPORT && nports == 1 && wm__rt.self == 0 &&
+             !wm__dec_ctl(p, n, WM__F_OUTPORT, &id, &rc) && !rc) {
+    wm__coord_out(from, id, p, n, ports[0]);
   } else if (type == WM__F_DONE && !nports && !wm__dec_done(p, n, &id, &rc)) {
     if (wm__rt.self == 0)
       wm__coord_done(from, id, rc);
@@ -183,12 +189,13 @@ static int js_ends(int in_port, const uint8_t *in_data, int32_t in_len,
 
 /* wm__js_call starts a call for the JS side: n functions (1: a plain call)
  * by table index in fns, reading from in_port and writing to out_port (or
- * -1). An input known whole and small may come instead as in_len bytes at
- * in_data (in_port -1; in_len -1 for none): it then travels inside the
- * CALL frame, and the call needs no input port at all. The result goes to
- * wm__host_done(token); the call's id, for wm__js_cancel, to *id_out.
- * Returns 0 or an error, in which case the ports are closed. Runs no
- * fiber, so its result is safe. */
+ * -1; or WM__JS_DEFER, for a plain call on a worker, whose output then
+ * needs no port unless it streams: see wm__go_deferred). An input known whole
+ * and small may come instead as in_len bytes at in_data (in_port -1; in_len -1
+ * for none): it then travels inside the CALL frame, and the call needs no input
+ * port at all. The result goes to wm__host_done(token); the call's id, for
+ * wm__js_cancel, to *id_out. Returns 0 or an error, in which case the ports are
+ * closed. Runs no fiber, so its result is safe. */
 WM__ENTRY int wm__js_call(const uint32_t *fns, int n, int where, int in_port,
                           int out_port, uint32_t window, int token,
                           double deadline, uint32_t *id_out,
@@ -218,8 +225,14 @@ WM__ENTRY int wm__js_call(const uint32_t *fns, int n, int where, int in_port,
   int64_t dl = deadline >= 0 && deadline < 9.2e18 ? (int64_t)deadline : -1;
   wm_opts o = {dl, where, window};
   uint32_t id = 0;
-  rc = n == 1 ? wm__go(in, out, list[0], &o, token, 0, &id)
-              : wm__chain(in, out, list, (size_t)n, &o, token, &id);
+  if (out_port == WM__JS_DEFER && n == 1)
+    rc = wm__go_deferred(in, list[0], &o, token, &id);
+  else if (out_port == WM__JS_DEFER)
+    rc = WM_EINVAL;
+  else if (n == 1)
+    rc = wm__go(in, out, list[0], &o, token, 0, &id);
+  else
+    rc = wm__chain(in, out, list, (size_t)n, &o, token, &id);
   if (id_out) *id_out = id;
   free(list);
   if (rc) {

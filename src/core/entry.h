@@ -22,6 +22,8 @@ void wm__on_timer(void);
 void wm__on_worker_exit(int w);
 void wm__on_worker_up(int w);
 uint32_t wm__js_lookup(const char *name);
+/* out_port of wm__js_call for an output that waits for a port (entry.c). */
+#define WM__JS_DEFER (-2)
 int wm__js_call(const uint32_t *fns, int n, int where, int in_port,
                 int out_port, uint32_t window, int token, double deadline,
                 uint32_t *id_out, const uint8_t *in_data, int32_t in_len);

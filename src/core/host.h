@@ -40,6 +40,12 @@ void wm__host_kick(void);
 /* wm__host_done reports a JS-made call's result to the JS side. */
 void wm__host_done(int token, int rc);
 
+/* wm__host_out gives a JS-made call its whole output, n bytes at p, and
+ * how it ended (1: EOF, or an error); wm__host_outport gives it instead the
+ * port its output streams on, which the host takes out of its table. */
+void wm__host_out(int token, int status, const void *p, size_t n);
+void wm__host_outport(int token, int port);
+
 /* wm__host_ready reports that a JS-made call has signalled it is ready. */
 void wm__host_ready(int token);
 

@@ -38,7 +38,13 @@ struct wm__end {
   uint8_t *out; /* WM__CHUNK bytes, or NULL */
   uint32_t outlen;
   wm__end *dnext, *dprev; /* on the pending list while outlen > 0 */
+  /* A deferred writer (WM__D_DEFER) has no port yet; its output goes to
+   * call defer_id's caller through the main instance. */
+  uint8_t deferred;
+  uint32_t defer_id;
 };
+
+_Static_assert(WM__CHUNK == WM__OUT_MAX, "an OUT frame holds one chunk");
 
 static wm__htab ends;
 static wm__end **by_port;
@@ -72,9 +78,35 @@ static void unpend(wm__end *e) {
   e->dnext = e->dprev = NULL;
 }
 
+static int bind(wm__end *e, int port);
+static void start(wm__end *e);
+
+/* materialize gives a deferred writer a port: it makes a channel and sends
+ * the caller the other port (OUTPORT, through the main instance), so that
+ * what it writes from now on streams. Needed once it has more than a chunk
+ * to send, must send before its call ends, or moves. If the channel cannot
+ * be made, the end fails as if its reader had gone. */
+static void materialize(wm__end *e) {
+  e->deferred = 0;
+  int other, mine = wm__host_channel(&other);
+  if (mine < 0 || bind(e, mine)) {
+    if (mine >= 0) {
+      wm__host_port_close(mine);
+      wm__host_port_close(other);
+    }
+    e->status = 1;
+    return;
+  }
+  uint8_t b[12];
+  size_t n = wm__enc_ctl(b, WM__F_OUTPORT, e->defer_id, 0);
+  wm__host_ctrl_send(0, b, n, &other, 1);
+  start(e);
+}
+
 /* flush sends e's gathered output, or drops it if no one will read it. */
 static void flush(wm__end *e) {
   if (!e->out) return;
+  if (e->deferred && e->outlen) materialize(e);
   if (e->outlen) {
     unpend(e);
     if (!e->status && e->port >= 0 && !e->sent_term) {
@@ -223,16 +255,21 @@ ssize_t wm_read(wm_pipe p, void *buf, size_t n, int64_t deadline) {
 /* put_out takes up to n bytes for a port-backed writer, as far as the window
  * allows, and returns how many it took (0: the window is full). */
 static size_t put_out(wm__end *e, const uint8_t *b, size_t n) {
+  /* A deferred writer gathers at most one chunk: that much can still go
+   * in one OUT frame. */
+  if (e->deferred && e->outlen + n > WM__CHUNK) materialize(e);
+  if (e->status) return 0;
   size_t k = e->window - e->count - e->outlen;
   if (k > n) k = n;
   if (!k) return 0;
-  if (!e->outlen && k >= WM__CHUNK) {
+  if (!e->outlen && k >= WM__CHUNK && !e->deferred) {
     /* A whole chunk goes out as it is, without a copy. */
     wm__host_port_send(e->port, WM__F_DATA, b, WM__CHUNK);
     e->count += WM__CHUNK;
     return WM__CHUNK;
   }
-  if (!e->out && !(e->out = chunk_get())) {
+  if (!e->out && !(e->out = chunk_get()) && e->deferred) materialize(e);
+  if (!e->out) {
     /* No memory to gather in: send the write as it comes. */
     if (k > WM__CHUNK) k = WM__CHUNK;
     wm__host_port_send(e->port, WM__F_DATA, b, k);
@@ -248,7 +285,7 @@ static size_t put_out(wm__end *e, const uint8_t *b, size_t n) {
   }
   memcpy(e->out + e->outlen, b, k);
   e->outlen += (uint32_t)k;
-  if (e->outlen == WM__CHUNK) flush(e);
+  if (e->outlen == WM__CHUNK && !e->deferred) flush(e);
   return k;
 }
 
@@ -270,8 +307,9 @@ int wm_write(wm_pipe p, const void *buf, size_t n, int64_t deadline) {
         if (wm__bytes_push(&r->buf, b, k)) return WM_ENOMEM;
         wm__wake_all(&r->wq);
       }
-    } else if (e->port >= 0) {
+    } else if (e->port >= 0 || e->deferred) {
       k = put_out(e, b, n);
+      if (e->status) continue; /* it could not get a port */
     } else {
       return WM_EPIPE;
     }
@@ -308,7 +346,19 @@ static void release_handle(wm__end *e) {
 /* term_writer closes a writing end with status 1 (EOF) or an error. */
 static void term_writer(wm__end *e, int status) {
   release_handle(e);
-  if (e->peer) {
+  if (e->deferred) {
+    /* The whole output, and how it ended, go in one frame. */
+    uint8_t *f;
+    size_t n;
+    if (!wm__enc_out(e->defer_id, status, e->out, e->outlen, &f, &n)) {
+      wm__host_ctrl_send(0, f, n, NULL, 0);
+      free(f);
+    }
+    unpend(e);
+    e->outlen = 0;
+    e->deferred = 0;
+    end_free(e);
+  } else if (e->peer) {
     wm__end *r = e->peer;
     r->peer = NULL;
     r->status = status;
@@ -377,6 +427,11 @@ int wm__end_rehandle(wm_pipe *p) {
   return 0;
 }
 
+void wm__end_defer_to(wm_pipe p, uint32_t id) {
+  wm__end *e = get(p);
+  if (e) e->defer_id = id;
+}
+
 void wm__end_own(wm_pipe p, uint32_t owner) {
   wm__end *e = get(p);
   if (e) e->owner = owner;
@@ -411,6 +466,7 @@ int wm__end_export(wm_pipe p, wm__desc *d, int *port) {
   d->port = WM__NOPORT;
   *port = -1;
   if (!e) return WM_EBADF;
+  if (e->deferred) materialize(e); /* the far instance needs a port */
   uint8_t *copy = NULL;
   if (!e->writer && e->buf.len) {
     copy = malloc(e->buf.len);
@@ -478,6 +534,7 @@ int wm__end_import(const wm__desc *d, int port, wm_pipe *p) {
   if (e->writer) {
     e->count = d->count;
     e->got_term = d->status == 1;
+    e->deferred = (d->flags & WM__D_DEFER) != 0;
   } else {
     e->got_term = d->status != 0;
     if (d->datalen && wm__bytes_push(&e->buf, d->data, d->datalen)) goto nomem;
@@ -497,6 +554,9 @@ nomem:
 
 void wm__end_abort(const wm__desc *d, int port, int err) {
   wm_pipe p;
+  /* A deferred output has nobody to tell but the caller, who learns the
+   * error from DONE. */
+  if (d->flags & WM__D_DEFER) return;
   if (wm__end_import(d, port, &p) || !p.id) return;
   if (d->flags & WM__D_WRITER)
     wm_close_error(p, err);
@@ -609,6 +669,7 @@ int wm__dump_pipes(char *b, size_t n) {
                      e->id, e->writer ? "writer" : "reader",
                      e->peer        ? "local"
                      : e->port >= 0 ? "on a port"
+                     : e->deferred  ? "deferred"
                                     : "detached",
                      e->writer ? (size_t)e->outlen : e->buf.len,
                      e->status == 0   ? "open"

@@ -129,6 +129,10 @@ int wm__end_export(wm_pipe p, wm__desc *d, int *port);
  * working, as a moved end's does. Returns WM_EBADF or WM_ENOMEM. */
 int wm__end_rehandle(wm_pipe *p);
 
+/* wm__end_defer_to names the call whose caller a deferred writer's output
+ * goes to (see WM__D_DEFER). */
+void wm__end_defer_to(wm_pipe p, uint32_t id);
+
 /* wm__end_own marks an end as held by job owner (non-zero). */
 void wm__end_own(wm_pipe p, uint32_t owner);
 
@@ -176,6 +180,19 @@ void wm__call_complete(uint32_t id, int rc);
  * chain. The new call's id goes to *id. */
 int wm__go(wm_pipe in, wm_pipe out, wm_fn fn, const wm_opts *o, int token,
            uint32_t group, uint32_t *id);
+
+/* wm__go_deferred is wm__go for the JS side (token > 0) with an output
+ * that needs no port unless it streams (WM__D_DEFER): its bytes come back
+ * through wm__host_out, or its port through wm__host_outport. The call
+ * must run on a worker: WM_EINVAL otherwise. */
+int wm__go_deferred(wm_pipe in, wm_fn fn, const wm_opts *o, int token,
+                    uint32_t *id);
+
+/* wm__call_out delivers the whole output of call id (made here, deferred)
+ * and how it ended; wm__call_outport delivers instead the port it streams
+ * on. Anything else is refused and counted (the port closed). */
+void wm__call_out(uint32_t id, int32_t status, const uint8_t *p, size_t n);
+void wm__call_outport(uint32_t id, int port);
 
 /* wm__chain is wm_chain with a token, as for wm__go. */
 int wm__chain(wm_pipe in, wm_pipe out, const wm_fn *fns, size_t n,
@@ -232,6 +249,10 @@ int wm__coord_init(int nworkers, int cap, int qmax);
  * frame (malloc'd) and the ports. */
 void wm__coord_submit(int from, uint8_t *frame, size_t n, const int *ports,
                       int nports);
+
+/* wm__coord_out forwards OUT (frame p, n bytes) or OUTPORT (with port,
+ * else -1) from worker from, for slot g, to the call's caller. */
+void wm__coord_out(int from, uint32_t g, const uint8_t *p, size_t n, int port);
 
 /* wm__coord_done handles DONE from worker from. */
 void wm__coord_done(int from, uint32_t g, int32_t rc);

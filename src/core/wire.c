@@ -92,6 +92,29 @@ size_t wm__enc_done(uint8_t *buf, uint32_t id, int32_t rc) {
   return enc_idrc(buf, WM__F_DONE, id, rc);
 }
 
+int wm__enc_out(uint32_t id, int32_t status, const void *data, size_t n,
+                uint8_t **out, size_t *len) {
+  *out = NULL;
+  if (n > WM__OUT_MAX) return WM_EINVAL;
+  uint8_t *p = malloc(12 + n);
+  if (!p) return WM_ENOMEM;
+  enc_idrc(p, WM__F_OUT, id, status);
+  if (n) memcpy(p + 12, data, n);
+  *out = p;
+  *len = 12 + n;
+  return 0;
+}
+
+int wm__dec_out(const uint8_t *p, size_t n, uint32_t *id, int32_t *status,
+                const uint8_t **data, size_t *len) {
+  if (n < 12 || n - 12 > WM__OUT_MAX) return WM_EPROTO;
+  if (dec_idrc(p, 12, WM__F_OUT, id, status)) return WM_EPROTO;
+  if (*status != 1 && *status >= 0) return WM_EPROTO;
+  *data = p + 12;
+  *len = n - 12;
+  return 0;
+}
+
 size_t wm__enc_cancel(uint8_t *buf, uint32_t id, int32_t reason) {
   return enc_idrc(buf, WM__F_CANCEL, id, reason);
 }
@@ -131,6 +154,12 @@ static int get_desc(const uint8_t *p, size_t n, size_t *pos, unsigned nports,
     return 0;
   }
   int writer = (d->flags & WM__D_WRITER) != 0;
+  if (d->flags & WM__D_DEFER) {
+    /* Only a fresh writer, with nothing in flight, may wait for a port. */
+    if (!writer || (d->flags & WM__D_PORT) || d->port != WM__NOPORT ||
+        d->status || d->count || d->datalen)
+      return WM_EPROTO;
+  }
   if (d->flags & WM__D_PORT) {
     if (d->port >= nports || (*used & (1u << d->port))) return WM_EPROTO;
     *used |= 1u << d->port;
@@ -142,7 +171,8 @@ static int get_desc(const uint8_t *p, size_t n, size_t *pos, unsigned nports,
   if (writer && (d->datalen || d->count > d->window)) return WM_EPROTO;
   if (!writer && (d->count || d->datalen > d->window)) return WM_EPROTO;
   /* Without a port nothing more can arrive: the far end must be gone. */
-  if (!(d->flags & WM__D_PORT) && d->status == 0) return WM_EPROTO;
+  if (!(d->flags & (WM__D_PORT | WM__D_DEFER)) && d->status == 0)
+    return WM_EPROTO;
   return 0;
 }
 

@@ -31,7 +31,9 @@ enum {
   WM__F_DONE = 17,
   WM__F_CANCEL = 18, /* same layout as DONE: the call's id and a reason */
   WM__F_READY = 19,  /* same layout: the call's id; the service is ready */
-  WM__F_KILL = 20    /* same layout: stop the worker running call id */
+  WM__F_KILL = 20,   /* same layout: stop the worker running call id */
+  WM__F_OUT = 21,    /* DONE's layout, then the bytes: a deferred output */
+  WM__F_OUTPORT = 22 /* same layout as DONE, with one port: see WM__D_DEFER */
 };
 
 /* Flags of an end descriptor. */
@@ -39,7 +41,12 @@ enum {
   WM__D_PRESENT = 1,
   WM__D_WRITER = 2,
   WM__D_PORT = 4,
-  WM__D_MASK = 7
+  /* A writer whose reader has no port yet: what it writes is gathered, and
+   * if the call ends with at most a chunk of output it goes to the caller
+   * in one OUT frame; otherwise the end makes a channel and sends the
+   * caller its reader's port in an OUTPORT frame first. */
+  WM__D_DEFER = 8,
+  WM__D_MASK = 15
 };
 
 #define WM__NOPORT 0xffu
@@ -48,6 +55,7 @@ enum {
 #define WM__MAX_WINDOW (1u << 26) /* largest window accepted */
 #define WM__MAX_SPARES 8u         /* spare buffers with one CREDIT, at most */
 #define WM__MAX_BLOCK 16u         /* stages one CALL may carry, at most */
+#define WM__OUT_MAX (64u * 1024u) /* bytes one OUT frame may carry */
 
 /* wm__desc describes a pipe end moving to another instance. */
 typedef struct wm__desc {
@@ -108,6 +116,18 @@ int wm__dec_done(const uint8_t *p, size_t n, uint32_t *id, int32_t *rc);
 size_t wm__enc_ctl(uint8_t *buf, uint8_t type, uint32_t id, int32_t v);
 int wm__dec_ctl(const uint8_t *p, size_t n, uint8_t type, uint32_t *id,
                 int32_t *v);
+
+/* wm__enc_out encodes an OUT frame (a deferred output that ended with
+ * status 1, EOF, or an error, and these n <= WM__OUT_MAX bytes) into a new
+ * malloc'd buffer. Returns 0 or WM_ENOMEM (and *out is NULL). */
+int wm__enc_out(uint32_t id, int32_t status, const void *data, size_t n,
+                uint8_t **out, size_t *len);
+
+/* wm__dec_out decodes an OUT frame; *data points into p. Returns WM_EPROTO
+ * if malformed: a status that is neither 1 nor an error, or more than a
+ * chunk of bytes. */
+int wm__dec_out(const uint8_t *p, size_t n, uint32_t *id, int32_t *status,
+                const uint8_t **data, size_t *len);
 
 /* wm__enc_cancel writes a CANCEL frame (12 bytes) and returns its size. */
 size_t wm__enc_cancel(uint8_t *buf, uint32_t id, int32_t reason);

@@ -29,6 +29,12 @@ EM_JS(void, wm__js_done, (int token, int rc),
 
 EM_JS(void, wm__js_ready, (int token), { Module.wmHost.ready(token); });
 
+EM_JS(void, wm__js_out, (int token, int status, const void *p, size_t n),
+      { Module.wmHost.out(token, status, p, n); });
+
+EM_JS(void, wm__js_outport, (int token, int port),
+      { Module.wmHost.outport(token, port); });
+
 EM_JS(void, wm__js_kill, (int w), { Module.wmHost.kill(w); });
 
 EM_JS(double, wm__js_now, (void), { return Date.now(); });
@@ -51,4 +57,8 @@ void wm__host_kick(void) { wm__js_kick(); }
 void wm__host_done(int token, int rc) { wm__js_done(token, rc); }
 double wm__host_now(void) { return wm__js_now(); }
 void wm__host_ready(int token) { wm__js_ready(token); }
+void wm__host_out(int token, int status, const void *p, size_t n) {
+  wm__js_out(token, status, p, n);
+}
+void wm__host_outport(int token, int port) { wm__js_outport(token, port); }
 void wm__host_kill(int w) { wm__js_kill(w); }

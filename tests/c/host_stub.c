@@ -206,6 +206,21 @@ void wm__host_done(int token, int rc) {
 
 /* Readiness and kills are counted; the tests that need them read these. */
 int stub_readies, stub_kills;
+int stub_outs, stub_out_token, stub_out_status, stub_out_port = -1;
+size_t stub_out_len;
+uint8_t stub_out_data[256];
+void wm__host_out(int token, int status, const void *p, size_t n) {
+  stub_outs++;
+  stub_out_token = token;
+  stub_out_status = status;
+  stub_out_len = n < sizeof stub_out_data ? n : sizeof stub_out_data;
+  memcpy(stub_out_data, p, stub_out_len);
+}
+void wm__host_outport(int token, int port) {
+  stub_out_token = token;
+  stub_out_port = port;
+  stub_take(port); /* the test side reads from it, as the JS host does */
+}
 void wm__host_ready(int token) {
   (void)token;
   stub_readies++;

@@ -83,6 +83,12 @@ int stub_done_take(int *token, int *rc);
 /* stub_readies and stub_kills count wm__host_ready and wm__host_kill. */
 extern int stub_readies, stub_kills;
 
+/* The last wm__host_out (counted in stub_outs; its first 256 bytes kept)
+ * or wm__host_outport (the port, now the test's, in stub_out_port). */
+extern int stub_outs, stub_out_token, stub_out_status, stub_out_port;
+extern size_t stub_out_len;
+extern uint8_t stub_out_data[256];
+
 /* stub_unread counts control frames and done reports not yet taken. */
 int stub_unread(void);
 
