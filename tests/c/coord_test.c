@@ -528,11 +528,86 @@ static void js_inline_input_moves_in_the_frame(void) {
   CHECK_EQ(rc, 0);
 }
 
+static void deliver_out(int worker, uint32_t id, int32_t status, const char *s,
+                        size_t n) {
+  uint8_t *f;
+  size_t len;
+  CHECK_EQ(wm__enc_out(id, status, s, n, &f, &len), 0);
+  stub_ctrl_deliver(worker, f, len, NULL, 0);
+  free(f);
+}
+
+static uint32_t refused_count(void) {
+  wm_stats s;
+  CHECK_EQ(wm_get_stats(&s), 0);
+  return s.refused;
+}
+
+/* A JS call with a deferred output: the worker's OUT reaches the JS side
+ * once; a second OUT, one from another worker, and OUTPORT for a call whose
+ * output was not deferred are refused (the port closed). */
+static void js_deferred_output(void) {
+  uint32_t fn = wm__fn_index(f_remote);
+  CHECK_EQ(wm__js_call(&fn, 1, WM_ANY, -1, WM__JS_DEFER, 4096, 12, -1, NULL,
+                       NULL, -1),
+           0);
+  got g = expect_call(1);
+  CHECK_EQ(g.nports, 0);
+  CHECK_EQ(g.m.out.flags, WM__D_PRESENT | WM__D_WRITER | WM__D_DEFER);
+  uint32_t r0 = refused_count();
+  int outs = stub_outs;
+  deliver_out(2, g.m.id, 1, "xy", 2); /* not the worker running it */
+  CHECK_EQ(refused_count(), r0 + 1);
+  deliver_out(1, g.m.id, 1, "xy", 2);
+  CHECK_EQ(stub_outs, outs + 1);
+  CHECK(stub_out_token == 12 && stub_out_status == 1 && stub_out_len == 2);
+  CHECK(!memcmp(stub_out_data, "xy", 2));
+  deliver_out(1, g.m.id, 1, "zz", 2); /* once only */
+  CHECK_EQ(stub_outs, outs + 1);
+  CHECK_EQ(refused_count(), r0 + 2);
+  finish(&g, 0);
+  int token, rc;
+  CHECK(stub_done_take(&token, &rc));
+  CHECK(token == 12 && rc == 0);
+
+  /* OUTPORT: the port goes to the JS side. */
+  CHECK_EQ(wm__js_call(&fn, 1, WM_ANY, -1, WM__JS_DEFER, 4096, 13, -1, NULL,
+                       NULL, -1),
+           0);
+  g = expect_call(1);
+  int other, port = stub_channel(&other);
+  uint8_t b[12];
+  wm__enc_ctl(b, WM__F_OUTPORT, g.m.id, 0);
+  stub_ctrl_deliver(1, b, sizeof b, &port, 1);
+  CHECK(stub_out_token == 13 && stub_out_port == port);
+  stub_close(port);
+  stub_close(other);
+  finish(&g, 0);
+  CHECK(stub_done_take(&token, &rc));
+
+  /* OUTPORT for a call whose output has a port of its own. */
+  CHECK_EQ(wm__js_call(&fn, 1, WM_ANY, -1, -1, 4096, 14, -1, NULL, NULL, -1),
+           0);
+  g = expect_call(1);
+  port = stub_channel(&other);
+  wm__enc_ctl(b, WM__F_OUTPORT, g.m.id, 0);
+  stub_ctrl_deliver(1, b, sizeof b, &port, 1);
+  CHECK(stub_peer_gone(other));
+  stub_close(other);
+  finish(&g, 0);
+  CHECK(stub_done_take(&token, &rc));
+  /* A deferred output on a call that runs here cannot be. */
+  CHECK_EQ(wm__js_call(&fn, 1, WM_HERE, -1, WM__JS_DEFER, 4096, 15, -1, NULL,
+                       NULL, -1),
+           WM_EINVAL);
+}
+
 int main(int argc, char **argv) {
   CHECK_EQ(wm__init(0, 2, 1, 2), 0);
   static const test_case t[] = {
       TEST(dispatch_and_done, 0),
       TEST(js_inline_input_moves_in_the_frame, 0),
+      TEST(js_deferred_output, 0),
       TEST(least_loaded_then_queue, 0),
       TEST(pinned_calls, 0),
       TEST(where_out_of_range, 0),

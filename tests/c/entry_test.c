@@ -148,6 +148,57 @@ static void exec_with_ends(void) { cat_call(42, 0); }
 
 static void exec_block(void) { cat_call(46, 2); }
 
+/* A deferred output: all of it comes back in one OUT frame if the call
+ * ends before the bytes must flow; if the function blocks with output
+ * pending, the end makes a channel, sends its port (OUTPORT) and streams. */
+static void exec_deferred_output(void) {
+  static const uint8_t abc[3] = {'a', 'b', 'c'};
+  const wm__desc defer = {WM__D_PRESENT | WM__D_WRITER | WM__D_DEFER,
+                          WM__NOPORT,
+                          0,
+                          1000,
+                          0,
+                          0,
+                          NULL};
+  wm__callmsg m = call_msg(50, wm__fn_index(f_cat));
+  m.in = (wm__desc){WM__D_PRESENT, WM__NOPORT, 1, 1000, 0, 3, abc};
+  m.out = defer;
+  send_call(0, &m, NULL, 0);
+  stub_ctrl c;
+  CHECK(stub_ctrl_take(&c));
+  CHECK_EQ(c.dest, 0);
+  CHECK_EQ(c.nports, 0);
+  uint32_t id;
+  int32_t st;
+  const uint8_t *data;
+  size_t len;
+  CHECK_EQ(wm__dec_out(c.p, c.n, &id, &st, &data, &len), 0);
+  CHECK(id == 50 && st == 1 && len == 3 && !memcmp(data, "ABC", 3));
+  free(c.p);
+  expect_done(50, 0);
+
+  m = call_msg(51, wm__fn_index(f_cat));
+  int tin, port = stub_channel(&tin);
+  m.in = (wm__desc){WM__D_PRESENT | WM__D_PORT, 0, 0, 1000, 0, 3, abc};
+  m.out = defer;
+  send_call(0, &m, &port, 1);
+  CHECK(stub_ctrl_take(&c));
+  CHECK_EQ(c.nports, 1);
+  CHECK_EQ(wm__dec_ctl(c.p, c.n, WM__F_OUTPORT, &id, &st), 0);
+  CHECK(id == 51 && st == 0);
+  free(c.p);
+  int tout = c.ports[0];
+  expect_frame(tout, WM__F_DATA, "ABC", 3);
+  stub_post(tin, WM__F_EOF, NULL, 0);
+  stub_run();
+  expect_frame(tout, WM__F_EOF, NULL, 0);
+  expect_frame(tin, WM__F_RCLOSE, NULL, 0);
+  expect_done(51, 0);
+  stub_post(tout, WM__F_RCLOSE, NULL, 0);
+  stub_run();
+  close_test_ports(tin, tout);
+}
+
 /* A failing stage fails its block with its code; a cancelled block reports
  * only after its stages have ended, and with the reason. */
 static void exec_block_fails_and_cancels(void) {
@@ -337,6 +388,7 @@ int main(int argc, char **argv) {
       TEST(exec_runs_and_replies, T_FIBER),
       TEST(exec_with_ends, T_FIBER),
       TEST(exec_block, T_FIBER),
+      TEST(exec_deferred_output, T_FIBER),
       TEST(exec_block_fails_and_cancels, T_FIBER),
       TEST(exec_refused, 0),
       TEST(refused_frames, 0),

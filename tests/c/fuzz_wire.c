@@ -2,8 +2,9 @@
  * whose input comes from other instances and must never be trusted.
  *
  * The first input byte picks what the rest is: a CALL frame (with 0 to 3
- * ports, and a block of stages or none), a pipe frame, a DONE frame, or the
- * fields of a CALL message to encode. Besides ASan and UBSan, three oracles:
+ * ports, and a block of stages or none), a pipe frame, a DONE or OUT frame, or
+ * the fields of a CALL message to encode. Besides ASan and UBSan, three
+ * oracles:
  *  - anything a decoder accepts is canonical: encoding it again gives back
  *    the very bytes, and its data pointers lie inside the frame;
  *  - a CALL frame is accepted exactly when an independent reading of the
@@ -40,6 +41,10 @@ static int ref_desc_ok(const wm__desc *d, unsigned nports, unsigned *used) {
            d->window == 0 && d->count == 0 && d->datalen == 0;
   int writer = (d->flags & WM__D_WRITER) != 0;
   int ported = (d->flags & WM__D_PORT) != 0;
+  int deferred = (d->flags & WM__D_DEFER) != 0;
+  if (deferred && (!writer || ported || d->port != WM__NOPORT || d->status ||
+                   d->count || d->datalen))
+    return 0;
   if (ported) {
     if (d->port >= nports || (*used >> d->port) & 1) return 0;
     *used |= 1u << d->port;
@@ -54,7 +59,7 @@ static int ref_desc_ok(const wm__desc *d, unsigned nports, unsigned *used) {
     if (d->status > 1) return 0;
     if (d->count != 0 || d->datalen > d->window) return 0;
   }
-  return ported || d->status != 0;
+  return ported || deferred || d->status != 0;
 }
 
 static int ref_msg_ok(const wm__callmsg *m, unsigned nports) {
@@ -151,9 +156,27 @@ static void pipe_frame(const uint8_t *p, size_t n) {
   }
 }
 
+/* out_frame: an accepted OUT frame is canonical, and its bytes lie inside
+ * it. */
+static void out_frame(const uint8_t *p, size_t n) {
+  uint32_t id;
+  int32_t status;
+  const uint8_t *data;
+  size_t len;
+  if (wm__dec_out(p, n, &id, &status, &data, &len)) return;
+  CHECK(status == 1 || status < 0);
+  CHECK(data == p + 12 && len == n - 12 && len <= WM__OUT_MAX);
+  uint8_t *q;
+  size_t k;
+  CHECK(wm__enc_out(id, status, data, len, &q, &k) == 0);
+  same_bytes(p, n, q, k);
+  free(q);
+}
+
 static void done_frame(const uint8_t *p, size_t n) {
   uint32_t id;
   int32_t rc;
+  out_frame(p, n);
   if (wm__dec_done(p, n, &id, &rc)) return;
   uint8_t re[12];
   same_bytes(p, n, re, wm__enc_done(re, id, rc));
@@ -291,11 +314,24 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
   m.in = (wm__desc){WM__D_PRESENT, WM__NOPORT, WM_EDIED, 3, 0, 3, abc};
   m.out.port = 0;
   seed_call(dir, &k, &m);
+  m.out = (wm__desc){WM__D_PRESENT | WM__D_WRITER | WM__D_DEFER,
+                     WM__NOPORT,
+                     0,
+                     4096,
+                     0,
+                     0,
+                     NULL};
+  seed_call(dir, &k, &m);
   m.nmore = 3; /* a block of four stages */
   m.more[0] = m.more[1] = m.more[2] = 2;
   seed_call(dir, &k, &m);
   uint8_t b[12];
   seed(dir, &k, 5, b, wm__enc_done(b, 7, -3));
+  uint8_t *o;
+  size_t on;
+  if (wm__enc_out(7, 1, abc, 3, &o, &on)) exit(1);
+  seed(dir, &k, 5, o, on);
+  free(o);
   const uint8_t pipes[][5] = {{WM__F_DATA, 'x', 'y'},
                               {WM__F_EOF},
                               {WM__F_RCLOSE},

@@ -156,6 +156,63 @@ static void call_limits_accepted(void) {
   EDITED(0, 2, m.in.port = 1; m.out.port = 0);
 }
 
+/* defer_desc makes a writer descriptor that waits for a port. */
+static wm__desc defer_desc(uint8_t flags, uint8_t port, int32_t status,
+                           uint32_t window, uint32_t count) {
+  wm__desc d = {flags, port, status, window, count, 0, NULL};
+  return d;
+}
+
+/* A deferred writer: fresh, without a port, nothing in flight. */
+static void deferred_writer(void) {
+  const uint8_t d = WM__D_PRESENT | WM__D_WRITER | WM__D_DEFER;
+  const int no = WM_EPROTO;
+  EDITED(0, 1, m.out = defer_desc(d, WM__NOPORT, 0, 4096, 0));
+  EDITED(no, 2, m.out = defer_desc(d | WM__D_PORT, 1, 0, 4096, 0));
+  EDITED(no, 1, m.out = defer_desc(d, WM__NOPORT, 1, 4096, 0));
+  EDITED(no, 1, m.out = defer_desc(d, WM__NOPORT, 0, 4096, 5));
+  EDITED(no, 1, m.out = defer_desc(d, WM__NOPORT, 0, 0, 0));
+  /* A reader never defers. */
+  EDITED(no, 1, m.in = defer_desc(d & ~WM__D_WRITER, WM__NOPORT, 0, 4096, 0);
+         m.out = writer_on_port(0));
+}
+
+/* OUT carries a status (EOF or an error) and at most a chunk of bytes. */
+static void out_frames(void) {
+  static uint8_t big[WM__OUT_MAX + 1];
+  uint8_t *p;
+  size_t n;
+  uint32_t id;
+  int32_t st;
+  const uint8_t *data;
+  size_t len;
+  CHECK_EQ(wm__enc_out(7, 1, "abc", 3, &p, &n), 0);
+  CHECK_EQ(n, 15);
+  CHECK_EQ(wm__dec_type(p, n), WM__F_OUT);
+  CHECK_EQ(wm__dec_out(p, n, &id, &st, &data, &len), 0);
+  CHECK(id == 7 && st == 1 && len == 3 && data == p + 12);
+  CHECK(!memcmp(data, "abc", 3));
+  p[8] = 0; /* status 0: neither EOF nor an error */
+  CHECK_EQ(wm__dec_out(p, n, &id, &st, &data, &len), WM_EPROTO);
+  CHECK_EQ(wm__dec_out(p, 11, &id, &st, &data, &len), WM_EPROTO);
+  free(p);
+  CHECK_EQ(wm__enc_out(8, WM_EDIED, NULL, 0, &p, &n), 0);
+  CHECK_EQ(wm__dec_out(p, n, &id, &st, &data, &len), 0);
+  CHECK(id == 8 && st == WM_EDIED && len == 0);
+  free(p);
+  CHECK_EQ(wm__enc_out(9, 1, big, WM__OUT_MAX, &p, &n), 0);
+  CHECK_EQ(wm__dec_out(p, n, &id, &st, &data, &len), 0);
+  free(p);
+  CHECK_EQ(wm__enc_out(9, 1, big, sizeof big, &p, &n), WM_EINVAL);
+  CHECK(p == NULL);
+  uint8_t *q = test_alloc(12 + sizeof big);
+  memset(q, 0, 12 + sizeof big);
+  q[0] = WM__F_OUT;
+  q[8] = 1;
+  CHECK_EQ(wm__dec_out(q, 12 + sizeof big, &id, &st, &data, &len), WM_EPROTO);
+  free(q);
+}
+
 static void call_semantics_refused(void) {
   const int no = WM_EPROTO;
   EDITED(no, 2, m.deadline = -2);
@@ -323,6 +380,7 @@ static void pipe_frames(void) {
 int main(int argc, char **argv) {
   static const test_case t[] = {
       TEST(call_round_trip, 0),      TEST(portless_ends, 0),
+      TEST(deferred_writer, 0),      TEST(out_frames, 0),
       TEST(call_limits_accepted, 0), TEST(call_semantics_refused, 0),
       TEST(call_framing_refused, 0), TEST(every_bit_flip, 0),
       TEST(done_frames, 0),          TEST(pipe_frames, 0),
