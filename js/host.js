@@ -8,6 +8,7 @@ import {
   CHUNK,
   F_CREDIT,
   F_DATA,
+  F_OUT,
   MAX_SPARES,
   SPARE_SIZE,
   STRING_FRAME_MAX,
@@ -209,9 +210,14 @@ export class Host {
     }
     if (this.closed) return;
     const q = this.ctrlOut.get(dest);
+    // A call's whole output (OUT) is sent as its function ends, just before
+    // its DONE: held to the end of the entry point, the two go as one
+    // message. (Only OUT: a READY or a CALL must go at once, since the
+    // function may compute for long before it returns.)
+    const out = n > 0 && heap[ptr] === F_OUT && this.inEntry;
     if (q) {
       q.push({ f: frame, p: ports, e: early });
-    } else if (this.ctrlHold || this.batchCtrl()) {
+    } else if (this.ctrlHold || this.batchCtrl() || out) {
       this.ctrlOut.set(dest, [{ f: frame, p: ports, e: early }]);
       if (!this.ctrlFlushQueued) {
         this.ctrlFlushQueued = true;
@@ -235,6 +241,22 @@ export class Host {
     if (q.length > 1) this.postCtrl(dest, { t: 'fs', l: q.map(one) }, transferOf(q));
     else if (typeof q[0].f === 'string') this.postCtrl(dest, q[0].f, []);
     else this.postCtrl(dest, { t: 'f', ...q[0] }, transferOf(q));
+  }
+
+  /**
+   * #enter runs an entry point of the core, and then sends the control
+   * frames held while it ran (see ctrlSend), one message per destination.
+   * @param {() => unknown} fn
+   */
+  #enter(fn) {
+    const outer = this.inEntry;
+    this.inEntry = true;
+    try {
+      fn();
+    } finally {
+      this.inEntry = outer;
+      if (!outer && !this.ctrlHold && this.ctrlOut.size) this.#flushCtrl();
+    }
   }
 
   /** #flushCtrl posts the held control frames, one message per destination. */
@@ -283,12 +305,7 @@ export class Host {
       p.onmessage = (e) => this.deliverPort(id, e.data);
       const onClose = () => {
         if (this.ports[id] !== p) return;
-        this.inEntry = true;
-        try {
-          this.mod._wm__on_port_close(id);
-        } finally {
-          this.inEntry = false;
-        }
+        this.#enter(() => this.mod._wm__on_port_close(id));
       };
       // @ts-ignore: remembered for #quiet
       p.wmOnClose = onClose;
@@ -331,12 +348,7 @@ export class Host {
     this.timerId = setTimeout(() => {
       this.timerId = null;
       if (this.closed) return;
-      this.inEntry = true;
-      try {
-        this.mod._wm__on_timer();
-      } finally {
-        this.inEntry = false;
-      }
+      this.#enter(() => this.mod._wm__on_timer());
     }, Math.max(0, at - Date.now()));
   }
 
@@ -347,7 +359,7 @@ export class Host {
     this.kickPending = true;
     queueMicrotask(() => {
       this.kickPending = false;
-      if (!this.closed) this.mod._wm__run_entry();
+      if (!this.closed) this.#enter(() => this.mod._wm__run_entry());
     });
   }
 
@@ -409,13 +421,7 @@ export class Host {
       if (!back) this.giveBack.set(id, [f]);
       else if (back.length < MAX_SPARES && !back.includes(f)) back.push(f); // early frames may repeat one
     }
-    this.inEntry = true;
-    try {
-      if (at) M._wm__on_port_data(id, bytes.length - 1);
-      else M._wm__on_port(id, ptr, bytes.length);
-    } finally {
-      this.inEntry = false;
-    }
+    this.#enter(() => (at ? M._wm__on_port_data(id, bytes.length - 1) : M._wm__on_port(id, ptr, bytes.length)));
   }
 
   /**
@@ -467,12 +473,7 @@ export class Host {
     const ptr = this.copyIn(bytes, ids.length * 4);
     const idsPtr = ptr + ((bytes.length + 3) & ~3);
     ids.forEach((id, i) => (this.mod.HEAP32[(idsPtr >> 2) + i] = id));
-    this.inEntry = true;
-    try {
-      this.mod._wm__on_ctrl(from, ptr, bytes.length, idsPtr, ids.length);
-    } finally {
-      this.inEntry = false;
-    }
+    this.#enter(() => this.mod._wm__on_ctrl(from, ptr, bytes.length, idsPtr, ids.length));
   }
 
   /** stats reads the core's counters. */

@@ -56,16 +56,19 @@ const OUT_DEFER = -2;
 export class Call {
   /** @type {ReadableStream<Uint8Array> | null} */
   #output;
+  /** @type {import('./pipe.js').DeferredOutput | null} */
+  #deferred;
 
   /**
    * @param {string} name
-   * @param {ReadableStream<Uint8Array> | null} output
+   * @param {ReadableStream<Uint8Array> | import('./pipe.js').DeferredOutput | null} output
    * @param {Promise<number>} result
    */
   constructor(name, output, result) {
     /** the function's name, or the chain's names joined by '|' */
     this.name = name;
-    this.#output = output;
+    this.#output = output instanceof ReadableStream ? output : null;
+    this.#deferred = output instanceof ReadableStream ? null : output;
     /** resolves with the function's result (0), rejects with a WmError */
     this.result = result;
   }
@@ -74,13 +77,19 @@ export class Call {
    * Made on first use: most such calls never look, and a stream is the
    * largest cost of an empty call. @returns {ReadableStream<Uint8Array>} */
   get output() {
-    this.#output ??= new ReadableStream({ start: (c) => c.close() });
+    this.#output ??= this.#deferred
+      ? this.#deferred.stream()
+      : new ReadableStream({ start: (c) => c.close() });
     return this.#output;
   }
 
   /** bytes collects the whole output and the result; rejects on either's
    * failure. @returns {Promise<Uint8Array>} */
   async bytes() {
+    if (this.#deferred && !this.#output) {
+      const [out] = await Promise.all([this.#deferred.all(), this.result]);
+      return out;
+    }
     if (!this.#output) return this.result.then(() => new Uint8Array(0));
     const [out] = await Promise.all([collect(this.#output), this.result]);
     return out;
@@ -442,7 +451,7 @@ export class Mesh {
     if (inCh) {
       new PortWriter(inCh.port1, window).pump(whole ?? input).catch(() => {});
     }
-    const output = out ? out.stream : outCh ? readableFromPort(outCh.port1, window, name) : null;
+    const output = out ?? (outCh ? readableFromPort(outCh.port1, window, name) : null);
     const call = new Call(name, output, result);
     this.#cancels.set(call, cancel);
     return call;

@@ -449,7 +449,11 @@ export function readableFromPort(port, window, fn) {
 /**
  * @typedef {object} DeferredOutput the output of a call whose writer has no
  *   port yet (WM__D_DEFER in src/core/wire.h)
- * @property {ReadableStream<Uint8Array>} stream what the caller reads
+ * @property {() => ReadableStream<Uint8Array>} stream what the caller reads,
+ *   made on first use: a ReadableStream costs more in Node than the rest
+ *   of a small call, and bytes() and text() need none
+ * @property {() => Promise<Uint8Array>} all reads the whole output, if no
+ *   stream was made
  * @property {(bytes: Uint8Array, status: number) => void} whole the whole
  *   output arrived with the call's end: status 1 (EOF) or an error
  * @property {(port: MessagePort) => void} port the output streams on port
@@ -474,41 +478,56 @@ export function deferredOutput(window, fn) {
   let cancelled = false;
   /** @type {(() => void) | null} */
   let wake = null;
+  /** @type {ReadableStream<Uint8Array> | null} */
+  let stream = null;
   const poke = () => {
     const w = wake;
     wake = null;
     w?.();
   };
-  /** @type {ReadableStream<Uint8Array>} */
-  const stream = new ReadableStream(
-    {
-      async pull(ctl) {
-        while (!source && !done) await new Promise((r) => (wake = r));
-        if (done) {
-          // The bytes first, then, at the next read, how the output ended.
-          if (done.bytes?.length) {
-            ctl.enqueue(done.bytes);
-            done.bytes = null;
-          } else if (done.status === 1) {
-            ctl.close();
-          } else {
-            ctl.error(new WmError(done.status, fn));
-          }
-          return;
-        }
-        const r = await /** @type {ReadableStreamDefaultReader<Uint8Array>} */ (source).read();
-        if (r.done) ctl.close();
-        else ctl.enqueue(r.value);
-      },
-      cancel(reason) {
-        cancelled = true;
-        return source?.cancel(reason);
-      },
-    },
-    { highWaterMark: 0 },
-  );
+  /**
+   * next reads the next piece: the whole output's bytes, then how it ended;
+   * or what the port brings.
+   * @returns {Promise<ReadableStreamReadResult<Uint8Array>>}
+   */
+  const next = async () => {
+    while (!source && !done) await new Promise((r) => (wake = r));
+    if (!done) return /** @type {ReadableStreamDefaultReader<Uint8Array>} */ (source).read();
+    if (done.bytes?.length) {
+      const value = done.bytes;
+      done.bytes = null;
+      return { done: false, value };
+    }
+    if (done.status === 1) return { done: true, value: undefined };
+    throw new WmError(done.status, fn);
+  };
   return {
-    stream,
+    stream() {
+      stream ??= new ReadableStream(
+        {
+          async pull(ctl) {
+            const r = await next();
+            if (r.done) ctl.close();
+            else ctl.enqueue(r.value);
+          },
+          cancel(reason) {
+            cancelled = true;
+            return source?.cancel(reason);
+          },
+        },
+        { highWaterMark: 0 },
+      );
+      return stream;
+    },
+    async all() {
+      /** @type {Uint8Array[]} */
+      const parts = [];
+      for (;;) {
+        const r = await next();
+        if (r.done) return concat(parts);
+        parts.push(r.value);
+      }
+    },
     whole(bytes, status) {
       if (source || done) return;
       done = { bytes, status };
@@ -536,15 +555,24 @@ export function deferredOutput(window, fn) {
  */
 export async function collect(stream) {
   const parts = [];
-  let n = 0;
   const reader = stream.getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
     parts.push(value);
-    n += value.length;
   }
+  return concat(parts);
+}
+
+/**
+ * concat joins byte arrays; one alone is returned as it is.
+ * @param {Uint8Array[]} parts
+ * @returns {Uint8Array}
+ */
+function concat(parts) {
   if (parts.length === 1) return parts[0];
+  let n = 0;
+  for (const p of parts) n += p.length;
   const out = new Uint8Array(n);
   let off = 0;
   for (const p of parts) {

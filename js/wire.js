@@ -15,6 +15,8 @@ export const F_EOF = 2;
 export const F_ERR = 3;
 export const F_CREDIT = 4;
 export const F_RCLOSE = 5;
+/** A control frame: a call's whole output (WM__F_OUT in src/core/wire.h). */
+export const F_OUT = 21;
 
 /** Largest DATA body we send; matches WM__CHUNK in src/core/rt.h. */
 export const CHUNK = 64 * 1024;
