@@ -166,10 +166,11 @@ typedef struct wm_opts {
 int wm_go(wm_pipe in, wm_pipe out, wm_fn fn, const wm_opts *o, wm_call *c);
 
 /* wm_chain runs fns[0..n-1] as a pipeline: in feeds the first stage, each
- * stage's output feeds the next through a pipe that joins the two workers
- * directly, and the last stage writes to out. The chain's result is the first
- * non-zero stage result, or 0; a stage that fails cancels the others. Ownership
- * and errors are as for wm_go, and WM_EINVAL for n == 0. */
+ * stage's output feeds the next, and the last stage writes to out. With
+ * more stages than workers, neighbouring stages share a worker and a local
+ * pipe; pipes between workers join them directly. The chain's result is the
+ * first non-zero stage result, or 0; a stage that fails cancels the others.
+ * Ownership and errors are as for wm_go, and WM_EINVAL for n == 0. */
 int wm_chain(wm_pipe in, wm_pipe out, const wm_fn *fns, size_t n,
              const wm_opts *o, wm_call *c);
 

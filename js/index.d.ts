@@ -135,8 +135,10 @@ export declare class Mesh implements AsyncDisposable {
    */
   go(fn: FnName, input?: Input, opts?: CallOptions): Call;
   /**
-   * Runs functions as a pipeline, each stage on its own worker, the pipes
-   * between stages joining the workers directly.
+   * Runs functions as a pipeline spread over the workers: with no more
+   * stages than workers each stage gets its own, with more, neighbouring
+   * stages share one on local pipes; pipes between workers join them
+   * directly.
    */
   chain(fns: FnName[], input?: Input, opts?: CallOptions): Call;
   /**

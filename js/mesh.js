@@ -344,8 +344,10 @@ export class Mesh {
   }
 
   /**
-   * chain runs functions as a pipeline, each stage on its own worker, with
-   * the pipes between stages joining the workers directly.
+   * chain runs functions as a pipeline spread over the workers: with no more
+   * stages than workers each stage gets its own, with more, neighbouring
+   * stages share one on local pipes; pipes between workers join them
+   * directly.
    * @param {(string | number)[]} fns
    * @param {Input} [input]
    * @param {CallOptions} [opts]

@@ -64,8 +64,8 @@ export function parseFrame(b) {
 }
 
 /**
- * runChain runs the pipeline as one chain, each stage on its own worker
- * and the frames streaming from worker to worker.
+ * runChain runs the pipeline as one chain spread over the workers, the
+ * frames streaming from worker to worker.
  * @param {import('../../js/mesh.js').Mesh} mesh
  * @param {Uint8Array} file
  * @param {ImageOptions} o

@@ -1,6 +1,6 @@
 // run.mjs: the text pipeline demo in Node. Three C functions (text_fns.c)
-// run as a chain, gen -> upper -> reverse, each stage on a worker, with the
-// pipes between stages joining the workers directly.
+// run as a chain, gen -> upper -> reverse, spread over the workers, with the
+// pipes between workers joining them directly.
 //
 //   node demos/text/run.mjs [lines]
 import { fileURLToPath } from 'node:url';
