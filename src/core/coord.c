@@ -285,27 +285,34 @@ void wm__coord_cancel(int from, uint32_t id, int reason) {
   }
 }
 
-void wm__coord_out(int from, uint32_t g, const uint8_t *p, size_t n, int port) {
+/* out_slot returns the slot of a deferred output's call from worker
+ * from, or NULL (counted as refused). Only JS calls, made here, defer. */
+static slot *out_slot(int from, uint32_t g) {
   slot *s = wm__h_get(&slots, g);
-  /* Only JS calls, made here, defer their output. */
-  if (!s || s->worker != from || s->caller != 0) {
-    wm__rt.stats.refused++;
-    if (port >= 0) wm__host_port_close(port);
-    return;
-  }
-  if (port >= 0) {
-    wm__call_outport(s->caller_call, port);
-    return;
-  }
-  uint32_t id;
+  if (s && s->worker == from && s->caller == 0) return s;
+  wm__rt.stats.refused++;
+  return NULL;
+}
+
+void wm__coord_out(int from, const uint8_t *p, size_t n) {
+  uint32_t g;
   int32_t status;
   const uint8_t *data;
   size_t len;
-  if (wm__dec_out(p, n, &id, &status, &data, &len)) {
+  if (wm__dec_out(p, n, &g, &status, &data, &len)) {
     wm__rt.stats.refused++;
     return;
   }
-  wm__call_out(s->caller_call, status, data, len);
+  slot *s = out_slot(from, g);
+  if (s) wm__call_out(s->caller_call, status, data, len);
+}
+
+void wm__coord_outport(int from, uint32_t g, int port) {
+  slot *s = out_slot(from, g);
+  if (s)
+    wm__call_outport(s->caller_call, port);
+  else
+    wm__host_port_close(port);
 }
 
 void wm__coord_ready(int from, uint32_t g) {

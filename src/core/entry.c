@@ -96,12 +96,11 @@ WM__ENTRY void wm__on_ctrl(int from, const uint8_t *p, size_t n,
   } else if (type == WM__F_KILL && !nports && wm__rt.self == 0 &&
              !wm__dec_ctl(p, n, WM__F_KILL, &id, &rc)) {
     wm__coord_kill(from, id);
-  } else if (type == WM__F_OUT && !nports && wm__rt.self == 0 && n >= 12 &&
-             !wm__dec_ctl(p, 12, WM__F_OUT, &id, &rc)) {
-    wm__coord_out(from, id, p, n, -1);
+  } else if (type == WM__F_OUT && !nports && wm__rt.self == 0) {
+    wm__coord_out(from, p, n);
   } else if (type == WM__F_OUTPORT && nports == 1 && wm__rt.self == 0 &&
              !wm__dec_ctl(p, n, WM__F_OUTPORT, &id, &rc) && !rc) {
-    wm__coord_out(from, id, p, n, ports[0]);
+    wm__coord_outport(from, id, ports[0]);
   } else if (type == WM__F_DONE && !nports && !wm__dec_done(p, n, &id, &rc)) {
     if (wm__rt.self == 0)
       wm__coord_done(from, id, rc);

@@ -347,18 +347,22 @@ static void release_handle(wm__end *e) {
 static void term_writer(wm__end *e, int status) {
   release_handle(e);
   if (e->deferred) {
-    /* The whole output, and how it ended, go in one frame. */
+    /* The whole output, and how it ended, go in one frame; with no memory
+     * for that frame, the output streams instead. */
     uint8_t *f;
     size_t n;
     if (!wm__enc_out(e->defer_id, status, e->out, e->outlen, &f, &n)) {
       wm__host_ctrl_send(0, f, n, NULL, 0);
       free(f);
+      unpend(e);
+      e->outlen = 0;
+      e->deferred = 0;
+      end_free(e);
+      return;
     }
-    unpend(e);
-    e->outlen = 0;
-    e->deferred = 0;
-    end_free(e);
-  } else if (e->peer) {
+    materialize(e);
+  }
+  if (e->peer) {
     wm__end *r = e->peer;
     r->peer = NULL;
     r->status = status;

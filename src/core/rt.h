@@ -250,9 +250,11 @@ int wm__coord_init(int nworkers, int cap, int qmax);
 void wm__coord_submit(int from, uint8_t *frame, size_t n, const int *ports,
                       int nports);
 
-/* wm__coord_out forwards OUT (frame p, n bytes) or OUTPORT (with port,
- * else -1) from worker from, for slot g, to the call's caller. */
-void wm__coord_out(int from, uint32_t g, const uint8_t *p, size_t n, int port);
+/* wm__coord_out forwards an OUT frame (p, n bytes) from worker from to the
+ * caller of the call it names; wm__coord_outport forwards OUTPORT's port
+ * for slot g. Anything else is refused and counted (the port closed). */
+void wm__coord_out(int from, const uint8_t *p, size_t n);
+void wm__coord_outport(int from, uint32_t g, int port);
 
 /* wm__coord_done handles DONE from worker from. */
 void wm__coord_done(int from, uint32_t g, int32_t rc);

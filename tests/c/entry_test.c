@@ -59,11 +59,18 @@ static void send_call(int from, const wm__callmsg *m, const int *ports,
   stub_run();
 }
 
-static void expect_done(uint32_t id, int32_t rc) {
+/* take_ctrl takes the next control frame sent, which must go to the main
+ * instance with nports ports. */
+static stub_ctrl take_ctrl(int nports) {
   stub_ctrl c;
   CHECK(stub_ctrl_take(&c));
   CHECK_EQ(c.dest, 0);
-  CHECK_EQ(c.nports, 0);
+  CHECK_EQ(c.nports, nports);
+  return c;
+}
+
+static void expect_done(uint32_t id, int32_t rc) {
+  stub_ctrl c = take_ctrl(0);
   uint32_t got_id;
   int32_t got_rc;
   CHECK_EQ(wm__dec_done(c.p, c.n, &got_id, &got_rc), 0);
@@ -164,10 +171,7 @@ static void exec_deferred_output(void) {
   m.in = (wm__desc){WM__D_PRESENT, WM__NOPORT, 1, 1000, 0, 3, abc};
   m.out = defer;
   send_call(0, &m, NULL, 0);
-  stub_ctrl c;
-  CHECK(stub_ctrl_take(&c));
-  CHECK_EQ(c.dest, 0);
-  CHECK_EQ(c.nports, 0);
+  stub_ctrl c = take_ctrl(0);
   uint32_t id;
   int32_t st;
   const uint8_t *data;
@@ -182,8 +186,7 @@ static void exec_deferred_output(void) {
   m.in = (wm__desc){WM__D_PRESENT | WM__D_PORT, 0, 0, 1000, 0, 3, abc};
   m.out = defer;
   send_call(0, &m, &port, 1);
-  CHECK(stub_ctrl_take(&c));
-  CHECK_EQ(c.nports, 1);
+  c = take_ctrl(1);
   CHECK_EQ(wm__dec_ctl(c.p, c.n, WM__F_OUTPORT, &id, &st), 0);
   CHECK(id == 51 && st == 0);
   free(c.p);
@@ -375,11 +378,75 @@ static void exec_nomem_with(void (*arm)(long), uint32_t nmore) {
   }
 }
 
+/* Out of memory with a deferred output: the output still reaches the
+ * caller whole (OUT), or streams on a port (OUTPORT) when there was no
+ * memory for the OUT frame, or the call fails with WM_ENOMEM; nothing is
+ * left alive. */
+static void exec_nomem_deferred_with(void (*arm)(long)) {
+  static const uint8_t abc[3] = {'a', 'b', 'c'};
+  for (long k = 0;; k++) {
+    wm__callmsg m = call_msg(52, wm__fn_index(f_cat));
+    m.in = (wm__desc){WM__D_PRESENT, WM__NOPORT, 1, 1000, 0, 3, abc};
+    m.out = (wm__desc){WM__D_PRESENT | WM__D_WRITER | WM__D_DEFER,
+                       WM__NOPORT,
+                       0,
+                       1000,
+                       0,
+                       0,
+                       NULL};
+    uint8_t *p;
+    size_t n;
+    CHECK_EQ(wm__enc_call(&m, &p, &n), 0);
+    arm(k);
+    stub_ctrl_deliver(0, p, n, NULL, 0);
+    int hit = failalloc_disarm();
+    free(p);
+    stub_run();
+    int got = 0, tout = -1;
+    uint32_t id;
+    int32_t rc;
+    for (stub_ctrl c; stub_ctrl_take(&c); free(c.p)) {
+      const uint8_t *data;
+      size_t len;
+      if (!wm__dec_out(c.p, c.n, &id, &rc, &data, &len)) {
+        CHECK(rc == 1 && len == 3 && !memcmp(data, "ABC", 3));
+        got = 1;
+      } else if (!wm__dec_ctl(c.p, c.n, WM__F_OUTPORT, &id, &rc)) {
+        tout = c.ports[0];
+      } else {
+        CHECK_EQ(wm__dec_done(c.p, c.n, &id, &rc), 0);
+        CHECK_EQ(id, 52);
+        CHECK(rc == 0 || (hit && rc == WM_ENOMEM));
+        if (rc == 0) CHECK(got || tout >= 0);
+      }
+    }
+    if (tout >= 0) {
+      uint8_t b[16];
+      long r = stub_recv(tout, b, sizeof b);
+      if (r == 4) {
+        CHECK(!memcmp(b, "\1ABC", 4));
+        expect_frame(tout, WM__F_EOF, NULL, 0);
+      } else {
+        CHECK(r == 1 && b[0] == WM__F_EOF); /* the data was lost with a
+                                                failed allocation before */
+      }
+      stub_post(tout, WM__F_RCLOSE, NULL, 0);
+      stub_run();
+      CHECK(stub_peer_gone(tout));
+      stub_close(tout);
+    }
+    check_clean();
+    if (!hit) break;
+  }
+}
+
 static void exec_nomem(void) {
   for (uint32_t nmore = 0; nmore < 3; nmore += 2) {
     exec_nomem_with(failalloc_arm, nmore);
     exec_nomem_with(failalloc_arm_one, nmore);
   }
+  exec_nomem_deferred_with(failalloc_arm);
+  exec_nomem_deferred_with(failalloc_arm_one);
 }
 
 int main(int argc, char **argv) {
