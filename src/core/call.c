@@ -29,10 +29,15 @@ typedef struct callobj {
   const char *made; /* source line that made it, for wm_dump */
   int ready;        /* the function has called wm_ready */
   int deferred;     /* its output waits for OUT or OUTPORT (WM__D_DEFER) */
+  int posted;       /* its result waits in the posted list */
+  int posted_rc;
+  struct callobj *pnext;
   wm__waitq wq;
 } callobj;
 
 static wm__htab calls;
+/* Results posted (wm__call_post) and not yet delivered, oldest first. */
+static callobj *posted_head, *posted_tail;
 
 static callobj *call_new(int token, uint32_t group) {
   callobj *c = calloc(1, sizeof *c);
@@ -105,9 +110,14 @@ void wm__call_complete(uint32_t id, int rc) {
     if (!g) return;
     if (rc && !g->rc) {
       /* A failing stage fails the chain: the other stages are cancelled,
-       * and their pipes close with the error. */
+       * and their pipes close with the error. The chain is held while they
+       * are, so that no stage ending meanwhile can finish (and free) it. */
+      uint32_t gid = g->id;
       g->rc = rc;
-      each_call(stage_of, g->id, cancel_id, WM_ECANCELED);
+      g->pending++;
+      each_call(stage_of, gid, cancel_id, WM_ECANCELED);
+      g = wm__h_get(&calls, gid);
+      g->pending--;
     }
     if (--g->pending == 0) {
       int grc = g->rc;
@@ -123,6 +133,37 @@ void wm__call_complete(uint32_t id, int rc) {
   } else {
     wm__wake_all(&c->wq);
   }
+}
+
+/* drain_posted delivers the posted results; the scheduler's idle hook. */
+static int drain_posted(void) {
+  int did = 0;
+  while (posted_head) {
+    callobj *c = posted_head;
+    posted_head = c->pnext;
+    if (!posted_head) posted_tail = NULL;
+    c->posted = 0;
+    wm__call_complete(c->id, c->posted_rc);
+    did = 1;
+  }
+  return did;
+}
+
+void wm__call_post(uint32_t id, int rc) {
+  callobj *c = wm__h_get(&calls, id);
+  if (!c || c->done || c->posted || wm__sched_on_idle(drain_posted)) {
+    wm__rt.stats.refused++;
+    return;
+  }
+  c->posted = 1;
+  c->posted_rc = rc;
+  c->pnext = NULL;
+  if (posted_tail)
+    posted_tail->pnext = c;
+  else
+    posted_head = c;
+  posted_tail = c;
+  wm__sched_kick();
 }
 
 void wm__call_ready(uint32_t id) {

@@ -49,7 +49,7 @@ int wm__coord_init(int nworkers, int cap, int qm) {
 static void reply(int caller, uint32_t id, int rc) {
   if (caller < 0) return; /* its instance died: nobody waits */
   if (caller == 0) {
-    wm__call_complete(id, rc);
+    wm__call_post(id, rc);
   } else {
     uint8_t buf[12];
     size_t n = wm__enc_done(buf, id, rc);
@@ -201,10 +201,12 @@ typedef struct callkey {
   uint32_t id;
 } callkey;
 
-/* drop removes queued calls that match arg and fails them with rc. */
+/* drop removes queued calls that match arg and fails them with rc. All are
+ * taken off the queue before any is failed, so that whatever failing one
+ * leads to finds the queue whole. */
 static void drop(int (*match)(const qent *, const void *), const void *arg,
                  int rc) {
-  qent **pp = &qhead, *prev = NULL;
+  qent **pp = &qhead, *prev = NULL, *gone = NULL, **gtail = &gone;
   while (*pp) {
     qent *q = *pp;
     if (!match(q, arg)) {
@@ -215,11 +217,18 @@ static void drop(int (*match)(const qent *, const void *), const void *arg,
     *pp = q->next;
     if (qtail == q) qtail = prev;
     qlen--;
+    q->next = NULL;
+    *gtail = q;
+    gtail = &q->next;
+  }
+  wm__rt.stats.queued = (uint32_t)qlen;
+  while (gone) {
+    qent *q = gone;
+    gone = q->next;
     fail(q->from, &q->m, q->ports, rc);
     free(q->frame);
     free(q);
   }
-  wm__rt.stats.queued = (uint32_t)qlen;
 }
 
 static int expired(const qent *q, const void *now) {

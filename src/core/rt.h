@@ -85,6 +85,18 @@ void wm__wake_all(wm__waitq *q);
 /* wm__spawn runs job in a pooled fiber, soon. Returns 0 or WM_ENOMEM. */
 int wm__spawn(const wm__job *job);
 
+/* wm__sched_on_idle adds a hook that wm__run calls whenever no fiber is
+ * runnable; a hook returns non-zero if it did work, and then the run goes
+ * on. Work that must not be done inside the code that asks for it (a
+ * result that would re-enter its sender) is queued and done there. Adding
+ * a hook twice adds it once. Returns 0, or WM_ENOMEM past WM__IDLE_HOOKS. */
+#define WM__IDLE_HOOKS 4
+int wm__sched_on_idle(int (*hook)(void));
+
+/* wm__sched_kick asks the host for a wm__run soon, unless one is running
+ * (it reaches the idle hooks before it returns) or already asked for. */
+void wm__sched_kick(void);
+
 /* wm__run runs runnable fibers until none is left, then arms the timer. */
 void wm__run(void);
 
@@ -174,6 +186,14 @@ int wm__pipe_new(wm_pipe *r, wm_pipe *w, uint32_t window);
 
 /* wm__call_complete delivers the result of call id made in this instance. */
 void wm__call_complete(uint32_t id, int rc);
+
+/* wm__call_post queues the result of call id made in this instance, to be
+ * delivered by the scheduler's idle hook. The coordinator answers the main
+ * instance's own calls this way: a result delivered in place could cancel
+ * a chain's other stages, and so re-enter the coordinator while it walks
+ * its queue. A result for no call, or a second one, is refused and
+ * counted. */
+void wm__call_post(uint32_t id, int rc);
 
 /* wm__go is wm_go with two more inputs: token (if > 0) sends the result to
  * the JS side instead of a waiter, and group makes the call a stage of that

@@ -21,6 +21,34 @@ static wm__fiber *timers;
 static wm__fiber *busy; /* fibers running a job, for cancellation */
 static int running;
 static int kicked;
+static int (*idle_hooks[WM__IDLE_HOOKS])(void);
+
+int wm__sched_on_idle(int (*hook)(void)) {
+  for (int i = 0; i < WM__IDLE_HOOKS; i++) {
+    if (idle_hooks[i] == hook) return 0;
+    if (!idle_hooks[i]) {
+      idle_hooks[i] = hook;
+      return 0;
+    }
+  }
+  return WM_ENOMEM;
+}
+
+void wm__sched_kick(void) {
+  if (!running && !kicked) {
+    kicked = 1;
+    wm__host_kick();
+  }
+}
+
+/* idle runs the idle hooks once each and says whether any did work (and so
+ * may have made fibers runnable, or posted more work). */
+static int idle(void) {
+  int did = 0;
+  for (int i = 0; i < WM__IDLE_HOOKS && idle_hooks[i]; i++)
+    did |= idle_hooks[i]() != 0;
+  return did;
+}
 
 int wm__in_fiber(void) { return current != NULL; }
 
@@ -34,10 +62,7 @@ static void make_runnable(wm__fiber *f, int rc) {
   else
     run_head = f;
   run_tail = f;
-  if (!running && !kicked) {
-    kicked = 1;
-    wm__host_kick();
-  }
+  wm__sched_kick();
 }
 
 static void unwait(wm__fiber *f) {
@@ -252,7 +277,8 @@ void wm__run(void) {
   kicked = 0;
   wm__ctx_begin();
   wm__expire();
-  while (run_head) {
+  while (run_head || idle()) {
+    if (!run_head) continue;
     wm__fiber *f = run_head;
     run_head = f->rnext;
     if (!run_head) run_tail = NULL;
