@@ -9,7 +9,10 @@
  * only that fiber, never the event loop.
  *
  * Conventions, as in libdill and nng:
- *  - Handles are small typed structs holding an id; id 0 is "none".
+ *  - Handles are small typed structs holding an id; id 0 is "none". A
+ *    closed handle stays closed: its id is not given to another object
+ *    until about two billion more handles of its kind have been made in that
+ *    instance, so a stale handle gets WM_EBADF, never someone else's object.
  *  - Errors are negative int codes (WM_E*), described by wm_strerror().
  *  - Deadlines are absolute milliseconds on the wm_now() clock, shared by all
  *    instances of a mesh; -1 means forever and 0 means "do not block".
@@ -50,7 +53,8 @@ enum {
   WM_EEARLY = -14,    /* a service ended before it was ready */
   WM_EOVERFLOW = -15, /* a subscriber fell too far behind and was dropped */
   WM_ENOENT = -16,    /* no such topic */
-  WM_ERRMAX = -17
+  WM_ENOWORKER = -17, /* no worker is alive to run the call */
+  WM_ERRMAX = -18
 };
 
 /* wm_pipe is one end of a pipe: the reading end or the writing end. */
@@ -71,7 +75,12 @@ typedef struct wm_call {
  * runtime closes what it left open: the output with EOF (or with the result
  * as the error, if the result is negative), the input, every pipe end the
  * function made and still holds, and it cancels the calls it made and did
- * not wait for. It returns 0 on success, or an error code of its own. */
+ * not wait for. It returns 0 on success, or an error code of its own.
+ *
+ * It runs on a fiber's stack of 128 KiB. A function that needs more (deep
+ * recursion, a large local array) kills the instance it runs in, as a trap
+ * does: on a worker, every call running there fails with WM_EDIED and the
+ * worker is replaced. Put large buffers on the heap. */
 typedef int (*wm_fn)(wm_pipe in, wm_pipe out);
 
 /* wm_register makes fn callable from other instances under name. WM_EXPORT
@@ -150,8 +159,13 @@ typedef struct wm_opts {
                        WM_ETIMEDOUT; once it runs, its blocking calls return
                        WM_ETIMEDOUT from then on, as if it were cancelled */
   int where;        /* WM_ANY, WM_HERE, or a worker number from 1 */
-  uint32_t window;  /* bytes in flight on pipes made by wm_chain; 0: default */
+  uint32_t window;  /* bytes in flight on pipes made by wm_chain; 0: the
+                       default (512 KiB); else WM_MIN_WINDOW or more */
 } wm_opts;
+
+/* WM_MIN_WINDOW is the smallest window a call accepts (WM_EINVAL below
+ * it): a smaller one would cost a round trip every few bytes. */
+#define WM_MIN_WINDOW 1024u
 
 #define WM_OPTS_INIT                                                           \
   { -1, WM_ANY, 0 }

@@ -19,6 +19,7 @@ export const codes = Object.freeze({
   WM_EEARLY: -14,
   WM_EOVERFLOW: -15,
   WM_ENOENT: -16,
+  WM_ENOWORKER: -17,
 });
 
 const messages = [
@@ -39,6 +40,7 @@ const messages = [
   'service ended before it was ready',
   'subscriber fell too far behind',
   'no such topic',
+  'no worker is alive to run the call',
 ];
 
 const names = Object.fromEntries(Object.entries(codes).map(([k, v]) => [v, k]));

@@ -9,6 +9,8 @@ import {
   F_CREDIT,
   F_DATA,
   F_OUT,
+  MAX_CHUNK,
+  MAX_CTRL,
   MAX_SPARES,
   SPARE_SIZE,
   STRING_FRAME_MAX,
@@ -405,8 +407,11 @@ export class Host {
     const { frame, spares } = unpack(data);
     for (const s of spares) if (this.spares.length < SPARES_KEPT) this.spares.push(s);
     // A buffer named twice in a forged early list may have been given back
-    // (detached) since its first delivery: empty, it is refused.
-    const bytes = frameBytes(frame);
+    // (detached) since its first delivery: empty, it is refused. So is a
+    // frame longer than any the protocol has, before it costs the core a
+    // copy: the core fails the pipe with WM_EPROTO.
+    let bytes = frameBytes(frame);
+    if (bytes.length > MAX_CHUNK + 1) bytes = new Uint8Array(0);
     const M = this.mod;
     // DATA goes straight into its reader's buffer when the core has room
     // for it there in one piece; anything else through scratch.
@@ -457,7 +462,10 @@ export class Host {
   deliverCtrl(from, frame, ports, early) {
     if (this.closed) return;
     const list = Array.isArray(ports) ? ports.filter((p) => p instanceof MessagePort) : [];
-    const bytes = frameBytes(frame);
+    let bytes = frameBytes(frame);
+    // Longer than any frame of the protocol: refused (as the empty frame)
+    // before it is copied into the core's memory, which never shrinks.
+    if (bytes.length > MAX_CTRL) bytes = new Uint8Array(0);
     const ids = list.map((p) => this.addPort(p));
     if (Array.isArray(early) && Array.isArray(ports) && list.length === ports.length)
       ids.forEach((id, i) => {
@@ -484,6 +492,8 @@ export class Host {
     const s = {};
     STATS_FIELDS.forEach((k, i) => (s[k] = this.mod.HEAP32[(ptr >> 2) + i] >>> 0));
     s.jsPorts = this.ports.filter(Boolean).length;
+    /** bytes of the instance's wasm memory, which never shrinks */
+    s.memory = this.mod.HEAPU8.length;
     s.framesIn = this.framesIn;
     /** chunk buffers kept for reuse (bounded by SPARES_KEPT) */
     s.buffers = this.spares.length;

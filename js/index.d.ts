@@ -196,6 +196,7 @@ export declare const codes: Readonly<{
   WM_EEARLY: -14;
   WM_EOVERFLOW: -15;
   WM_ENOENT: -16;
+  WM_ENOWORKER: -17;
 }>;
 
 export type CodeName = keyof typeof codes;

@@ -3,9 +3,10 @@
 // part of the mesh and runs the coordinator), and offers calls to JS.
 import { WmError, codes } from './errors.js';
 import { Host, instantiate } from './host.js';
+import { WHERE_ANY, WHERE_HERE, checkInput, checkOptions, fnKey } from './options.js';
 import { PortWriter, collect, deferredOutput, readableFromPort, toBytes } from './pipe.js';
 import { subscribeRequest } from './topic.js';
-import { CHUNK, DEFAULT_WINDOW, MAX_WINDOW } from './wire.js';
+import { CHUNK, DEFAULT_WINDOW } from './wire.js';
 
 /**
  * wholeInput returns an input that is known whole (bytes or a string) as
@@ -47,10 +48,15 @@ function wholeInput(input) {
  * @property {boolean} [output] false: the function gets no output pipe
  */
 
-const WHERE_ANY = -1;
-const WHERE_HERE = -2;
 /** wm__js_call's out_port for a deferred output (WM__JS_DEFER). */
 const OUT_DEFER = -2;
+
+/** The first and the longest wait before a worker that died while
+ * starting is started again (ms). */
+const RESTART_MIN = 50;
+const RESTART_MAX = 2000;
+/** How long stats() and dump() wait for a worker's answer (ms). */
+const ASK_TIMEOUT = 500;
 
 /** Call is one call in flight. */
 export class Call {
@@ -73,10 +79,15 @@ export class Call {
     this.result = result;
   }
 
+  /** the output has been handed out (output, bytes() or text()) */
+  #taken = false;
+
   /** the call's output; empty if the call was made with output: false.
    * Made on first use: most such calls never look, and a stream is the
-   * largest cost of an empty call. @returns {ReadableStream<Uint8Array>} */
+   * largest cost of an empty call. Taking it takes the output: bytes() and
+   * text() then reject. @returns {ReadableStream<Uint8Array>} */
   get output() {
+    this.#taken = true;
     this.#output ??= this.#deferred
       ? this.#deferred.stream()
       : new ReadableStream({ start: (c) => c.close() });
@@ -84,8 +95,12 @@ export class Call {
   }
 
   /** bytes collects the whole output and the result; rejects on either's
-   * failure. @returns {Promise<Uint8Array>} */
+   * failure. An output is read once: a second bytes(), text() or one after
+   * `output` was taken rejects at once with a TypeError.
+   * @returns {Promise<Uint8Array>} */
   async bytes() {
+    if (this.#taken) throw new TypeError(`wmesh: ${this.name}: the call's output was already taken`);
+    this.#taken = true;
     if (this.#deferred && !this.#output) {
       const [out] = await Promise.all([this.#deferred.all(), this.result]);
       return out;
@@ -175,6 +190,11 @@ export class Mesh {
     this.restarts = 0;
     /** per worker, replacements that died before they were ready @type {Map<number, number>} */
     this.failedStarts = new Map();
+    /** per worker, the timer of a replacement waiting out its backoff
+     * @type {Map<number, ReturnType<typeof setTimeout>>} */
+    this.restartTimers = new Map();
+    /** the promise of close(), once it has begun @type {Promise<void> | null} */
+    this.closePromise = null;
     /** @type {WebAssembly.Module | null} */
     this.wasm = null;
     /** the number of workers asked for, told to each worker */
@@ -255,7 +275,11 @@ export class Mesh {
     return new Promise((resolve, reject) => {
       w.onMessage((m) => {
         if (m?.t === 'ready') resolve(undefined);
-        else if (m?.t === 'fatal') reject(new Error(`wmesh: worker ${i} failed to start: ${m.error}`));
+        else if (m?.t === 'fatal') {
+          reject(new Error(`wmesh: worker ${i} failed to start: ${m.error}`));
+          // It exits, so that its exit handler replaces it (after a backoff).
+          if (this.workers[i] === w) w.terminate();
+        }
         else if (this.workers[i] === w) this.#fromWorker(i, m);
       });
       w.onExit((why) => {
@@ -270,22 +294,31 @@ export class Mesh {
     this.dead.add(i);
     for (const w of this.statWaits.values()) if (w.worker === i) w.resolve({ dead: 1 });
     if (this.closed || !this.host.M) return;
-    // Its calls fail with WM_EDIED; then a replacement takes its place.
+    // Its calls fail with WM_EDIED (and, with no worker left, queued ones
+    // with WM_ENOWORKER); then a replacement takes its place.
     this.host.mod._wm__on_worker_exit(i);
-    // A worker that cannot even start is not restarted for ever.
-    const streak = (this.failedStarts.get(i) ?? 0) + 1;
-    if (streak > 3) return;
-    this.failedStarts.set(i, streak);
-    this.restarts++;
-    this.#spawn(i).then(
-      () => {
-        if (this.closed) return;
-        this.failedStarts.delete(i);
-        this.dead.delete(i);
-        this.host.mod._wm__on_worker_up(i);
-      },
-      () => {}, // its own exit handler runs, and replaces it again
-    );
+    // Replacements go on for as long as the mesh lives; one that dies
+    // before it is ready waits twice as long as the last before the next
+    // (from RESTART_MIN to RESTART_MAX ms), so that a module that cannot
+    // start costs little.
+    const streak = this.failedStarts.get(i) ?? 0;
+    this.failedStarts.set(i, streak + 1);
+    const delay = streak === 0 ? 0 : Math.min(RESTART_MAX, RESTART_MIN * 2 ** (streak - 1));
+    const timer = setTimeout(() => {
+      this.restartTimers.delete(i);
+      if (this.closed) return;
+      this.restarts++;
+      this.#spawn(i).then(
+        () => {
+          if (this.closed) return;
+          this.failedStarts.delete(i);
+          this.dead.delete(i);
+          this.host.mod._wm__on_worker_up(i);
+        },
+        () => {}, // its own exit handler runs, and replaces it again
+      );
+    }, delay);
+    this.restartTimers.set(i, timer);
   }
 
   /**
@@ -308,6 +341,9 @@ export class Mesh {
     const p = this.pending.get(token);
     if (!p) return;
     this.pending.delete(token);
+    // A call stopped with its worker because its deadline passed failed
+    // for its deadline, not for the worker's end.
+    if (rc === codes.WM_EDIED && p.forced) rc = p.forced;
     p.out?.end(rc);
     if (rc === 0) p.resolve(0);
     else p.reject(new WmError(rc, p.name));
@@ -319,6 +355,7 @@ export class Mesh {
    *   tests use it to prove that unregistered indices are refused)
    */
   index(fn) {
+    fn = fnKey(fn);
     if (typeof fn === 'number') return fn;
     let idx = this.indices.get(fn);
     if (idx === undefined) {
@@ -365,14 +402,16 @@ export class Mesh {
    */
   #call(fns, input, opts) {
     if (this.closed || this.closing) throw new WmError(codes.WM_ECLOSED);
-    const name = fns.map(String).join('|');
-    const idx = fns.map((f) => this.index(f));
-    const window = opts.window ?? DEFAULT_WINDOW;
-    if (!(window > 0 && window <= MAX_WINDOW)) throw new WmError(codes.WM_EINVAL, name);
-    const where = opts.where === 'main' ? WHERE_HERE : opts.where ?? WHERE_ANY;
-    if (!Number.isInteger(where) || (where < 1 && where !== WHERE_ANY && where !== WHERE_HERE))
-      throw new WmError(codes.WM_EINVAL, name);
-    const deadline = opts.timeout === undefined ? -1 : Date.now() + Math.max(0, opts.timeout);
+    // Everything is checked before anything of the call exists.
+    const keys = fns.map(fnKey);
+    const name = keys.map(String).join('|');
+    const o = checkOptions(opts, name, this.size);
+    checkInput(input, name);
+    const idx = keys.map((f) => this.index(f));
+    const window = o.window || DEFAULT_WINDOW;
+    const where = o.where;
+    const signal = o.signal;
+    if (signal?.aborted) throw new WmError(codes.WM_ECANCELED, name);
 
     // An input known whole, of at most one chunk, travels inside the CALL
     // frame: no input port to make and move, no DATA, EOF or RCLOSE frame.
@@ -381,28 +420,20 @@ export class Mesh {
     const inCh = input === undefined || inline ? null : new MessageChannel();
     // A plain call on a worker gets its output without a channel unless the
     // output streams: most write a little and return (see deferredOutput).
-    const defer = opts.output !== false && fns.length === 1 && where !== WHERE_HERE && this.size > 0;
+    const defer = o.output && fns.length === 1 && where !== WHERE_HERE && this.size > 0;
     const out = defer ? deferredOutput(window, name) : null;
-    const outCh = opts.output === false || defer ? null : new MessageChannel();
+    const outCh = !o.output || defer ? null : new MessageChannel();
     const token = this.nextToken++;
     /** @type {Promise<number>} */
     const result = new Promise((resolve, reject) =>
-      this.pending.set(token, { resolve, reject, name, ready: opts.onReady, out }),
+      this.pending.set(token, { resolve, reject, name, ready: opts?.onReady, out }),
     );
     result.catch(() => {}); // a caller who only reads the output must not crash the process
-    /** @type {any} */ (this.pending.get(token)).settled = result;
+    const p = /** @type {any} */ (this.pending.get(token));
+    p.settled = result;
     const h = this.host;
     const inId = inCh ? h.addPort(inCh.port2) : -1;
     const outId = outCh ? h.addPort(outCh.port2) : -1;
-    const signal = opts.signal;
-    if (signal?.aborted) {
-      inCh?.port1.close();
-      outCh?.port1.close();
-      h.close(inId);
-      h.close(outId);
-      this.pending.delete(token);
-      throw new WmError(codes.WM_ECANCELED, name);
-    }
     // fns, then the call's id written back by wm__js_call, then the input
     // if it goes inline (wm__js_call copies it).
     const fnsPtr = h.mod._malloc(4 * idx.length + 4 + (inline?.length ?? 0));
@@ -418,40 +449,53 @@ export class Mesh {
       defer ? OUT_DEFER : outId,
       window,
       token,
-      deadline,
+      o.deadline,
       idPtr,
       inPtr,
       inline ? inline.length : -1,
     );
     const callId = h.mod.HEAP32[idPtr >> 2] >>> 0;
     h.mod._free(fnsPtr);
-    /** cancel cancels the call, and stops it by force after the grace. */
-    const cancel = (grace = opts.grace ?? 1000) => {
-      if (this.closed || !this.pending.has(token)) return;
-      h.mod._wm__js_cancel(callId, codes.WM_ECANCELED);
-      // A function that ignores cancellation is stopped with its worker.
-      const timer = setTimeout(() => this.#stop(callId, token), grace);
-      result.then(
-        () => clearTimeout(timer),
-        () => clearTimeout(timer),
-      );
-    };
-    if (!rc && signal) {
-      const onAbort = () => cancel();
-      signal.addEventListener('abort', onAbort, { once: true });
-      result.then(
-        () => signal.removeEventListener('abort', onAbort),
-        () => signal.removeEventListener('abort', onAbort),
-      );
-    }
     if (rc) {
       this.pending.delete(token);
       inCh?.port1.close();
       outCh?.port1.close();
       throw new WmError(rc, name);
     }
+    /** cancel cancels the call with reason, and stops it by force after
+     * the grace: it then fails with WM_EDIED, or with WM_ETIMEDOUT if its
+     * deadline was the reason. */
+    const cancel = (grace = o.grace, reason = codes.WM_ECANCELED) => {
+      if (this.closed || !this.pending.has(token)) return;
+      h.mod._wm__js_cancel(callId, reason);
+      // A function that ignores cancellation is stopped with its worker.
+      const timer = setTimeout(() => {
+        if (reason === codes.WM_ETIMEDOUT) p.forced = reason;
+        this.#stop(callId, token);
+      }, grace);
+      result.then(
+        () => clearTimeout(timer),
+        () => clearTimeout(timer),
+      );
+    };
+    const cleanup = [];
+    if (signal) {
+      const onAbort = () => cancel();
+      signal.addEventListener('abort', onAbort, { once: true });
+      cleanup.push(() => signal.removeEventListener('abort', onAbort));
+    }
+    if (o.timeout >= 0) {
+      // The core ends a call that blocks past its deadline; one that never
+      // blocks (a loop that computes) only its worker's end can stop.
+      const t = setTimeout(() => cancel(o.grace, codes.WM_ETIMEDOUT), o.timeout);
+      cleanup.push(() => clearTimeout(t));
+    }
+    if (cleanup.length) {
+      const done = () => cleanup.forEach((f) => f());
+      result.then(done, done);
+    }
     if (inCh) {
-      new PortWriter(inCh.port1, window).pump(whole ?? input).catch(() => {});
+      new PortWriter(inCh.port1, window).pump(whole ?? /** @type {any} */ (input)).catch(() => {});
     }
     const output = out ?? (outCh ? readableFromPort(outCh.port1, window, name) : null);
     const call = new Call(name, output, result);
@@ -537,12 +581,16 @@ export class Mesh {
   }
 
   /**
-   * stats counts what is alive in every instance.
+   * stats counts what is alive in every instance. A worker that does not
+   * answer within `timeout` ms (a function that computes without blocking
+   * holds its thread) counts as `unresponsive: 1`, with nothing else known
+   * of it; `total.restarts` counts the workers replaced so far.
+   * @param {{ timeout?: number }} [o]
    * @returns {Promise<{ main: Record<string, number>, workers: Record<string, number>[], total: Record<string, number> }>}
    */
-  async stats() {
+  async stats(o = {}) {
     const main = this.host.stats();
-    const workers = await this.#ask('stats', { dead: 1 });
+    const workers = await this.#ask('stats', { dead: 1 }, { unresponsive: 1 }, o.timeout);
     /** @type {Record<string, number>} */
     const total = {};
     for (const s of [main, ...workers])
@@ -550,6 +598,7 @@ export class Mesh {
     total.pendingJs = this.pending.size;
     total.workers = this.size - this.dead.size;
     total.workersDead = this.dead.size;
+    total.restarts = this.restarts;
     return { main, workers: /** @type {any} */ (workers), total };
   }
 
@@ -557,19 +606,26 @@ export class Mesh {
    * #ask sends a question to every worker and collects the answers; a dead
    * worker answers `dead`.
    * @param {'stats' | 'dump'} t
-   * @param {any} dead
+   * @param {any} dead the answer of a dead worker
+   * @param {any} mute the answer of one that does not answer in time
+   * @param {number} [timeout] ms
    * @returns {Promise<any[]>}
    */
-  #ask(t, dead) {
+  #ask(t, dead, mute, timeout = ASK_TIMEOUT) {
     return Promise.all(
       this.workers.slice(1).map(
         (w, i) =>
           new Promise((resolve) => {
             if (this.dead.has(i + 1)) return resolve(dead);
             const id = this.nextToken++;
+            const timer = setTimeout(() => {
+              this.statWaits.delete(id);
+              resolve(mute);
+            }, timeout);
             this.statWaits.set(id, {
               worker: i + 1,
               resolve: (s) => {
+                clearTimeout(timer);
                 this.statWaits.delete(id);
                 resolve(s);
               },
@@ -584,10 +640,13 @@ export class Mesh {
    * dump reports everything alive in every instance, one line an object:
    * busy fibers with the function they run and the source line they are
    * blocked at, pipe ends and calls with the line that made them.
+   * A worker that does not answer within `timeout` ms is reported as
+   * unresponsive.
+   * @param {{ timeout?: number }} [o]
    * @returns {Promise<string>}
    */
-  async dump() {
-    const workers = await this.#ask('dump', 'instance (dead)\n');
+  async dump(o = {}) {
+    const workers = await this.#ask('dump', 'instance (dead)\n', 'instance (unresponsive: no answer)\n', o.timeout);
     return [this.host.dump(), ...workers].join('');
   }
 
@@ -595,11 +654,18 @@ export class Mesh {
    * close ends the mesh gracefully: new calls are refused at once, calls in
    * flight may finish for up to `timeout` ms (default 5000), then the
    * workers are terminated, every port is closed, and calls still in flight
-   * reject with WM_ECLOSED.
+   * reject with WM_ECLOSED. Every close() resolves once the mesh is
+   * closed, the second as the first.
    * @param {{ timeout?: number }} [o]
+   * @returns {Promise<void>}
    */
-  async close(o = {}) {
-    if (this.closed || this.closing) return;
+  close(o = {}) {
+    this.closePromise ??= this.#close(o);
+    return this.closePromise;
+  }
+
+  /** @param {{ timeout?: number }} o */
+  async #close(o) {
     this.closing = true;
     const timeout = o.timeout ?? 5000;
     if (this.pending.size && timeout > 0) {
@@ -609,6 +675,8 @@ export class Mesh {
       clearTimeout(timer);
     }
     this.closed = true;
+    for (const t of this.restartTimers.values()) clearTimeout(t);
+    this.restartTimers.clear();
     this.host.shutdown();
     await Promise.all(this.workers.slice(1).map((w) => w.terminate()));
     for (const [, p] of this.pending) {

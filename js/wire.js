@@ -24,6 +24,11 @@ export const CHUNK = 64 * 1024;
 export const DEFAULT_WINDOW = 512 * 1024;
 /** Largest window the core accepts (WM__MAX_WINDOW). */
 export const MAX_WINDOW = 1 << 26;
+/** Largest control frame (WM__MAX_CTRL): a CALL whose input carries a full
+ * window of bytes. Longer ones are refused before they reach the core. */
+export const MAX_CTRL = MAX_WINDOW + 4096;
+/** Largest DATA body a pipe accepts (WM__MAX_CHUNK). */
+export const MAX_CHUNK = 1 << 20;
 /** Most spare buffers with one CREDIT frame (WM__MAX_SPARES). */
 export const MAX_SPARES = 8;
 /** Size of a spare buffer: a full DATA frame. */

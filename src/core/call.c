@@ -204,10 +204,22 @@ void wm__call_outport(uint32_t id, int port) {
     wm__host_port_close(port);
 }
 
+/* own_call returns call id if the job running now may use it (see
+ * wm__job_may_use) and it is one a C caller waits for; else NULL. A
+ * function that learns another's call id must not cancel it or take its
+ * result. */
+static callobj *own_call(uint32_t id) {
+  callobj *c = wm__h_get(&calls, id);
+  if (!c || c->group || c->token || !wm__job_may_use(c->parent)) return NULL;
+  return c;
+}
+
+int wm__own_call(uint32_t id) { return own_call(id) ? 0 : WM_EBADF; }
+
 int wm__wait_ready(uint32_t id, int64_t deadline) {
   for (;;) {
-    callobj *c = wm__h_get(&calls, id);
-    if (!c || c->group || c->token) return WM_EBADF;
+    callobj *c = own_call(id);
+    if (!c) return WM_EBADF;
     if (c->done) return 0;
     if (c->ready) return 1;
     int rc = wm__wait(&c->wq, deadline);
@@ -258,8 +270,7 @@ int wm__cancel(uint32_t id, int reason) {
 }
 
 int wm_cancel(wm_call call) {
-  callobj *c = wm__h_get(&calls, call.id);
-  if (!c || c->group || c->token) return WM_EBADF;
+  if (!own_call(call.id)) return WM_EBADF;
   return wm__cancel(call.id, WM_ECANCELED);
 }
 
@@ -302,6 +313,8 @@ static void release_child(uint32_t id, int v) {
 static int check_opts(const wm_opts *o) {
   if (!o) return 0;
   if (o->deadline < -1) return WM_EINVAL;
+  if (o->window && (o->window < WM_MIN_WINDOW || o->window > WM__MAX_WINDOW))
+    return WM_EINVAL;
   if (o->where != WM_ANY && o->where != WM_HERE && o->where < 1)
     return WM_EINVAL;
   return 0;
@@ -524,8 +537,8 @@ int wm_chain(wm_pipe in, wm_pipe out, const wm_fn *fns, size_t n,
 }
 
 int wm_wait(wm_call call, int64_t deadline) {
-  callobj *c = wm__h_get(&calls, call.id);
-  if (!c || c->group || c->token) return WM_EBADF;
+  callobj *c = own_call(call.id);
+  if (!c) return WM_EBADF;
   while (!c->done) {
     int rc = wm__wait(&c->wq, deadline);
     if (rc) return rc;
@@ -602,6 +615,7 @@ void wm__exec(const uint8_t *p, size_t n, const int *ports, int nports) {
       memcpy(job.block + 1, m.more, m.nmore * sizeof *m.more);
       /* The pipes between the stages: as wide as the ones into the block. */
       job.window = m.in.flags ? m.in.window : m.out.flags ? m.out.window : 0;
+      if (job.window && job.window < WM_MIN_WINDOW) job.window = WM_MIN_WINDOW;
     }
     if (!(rc = start_job(&job))) return;
     if (in.id) wm_close(in);

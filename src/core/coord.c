@@ -13,6 +13,7 @@ typedef struct slot {
   int caller;
   uint32_t caller_call;
   int worker;
+  int lent; /* placed past the worker's capacity (see place_nested) */
 } slot;
 
 typedef struct qent {
@@ -33,6 +34,8 @@ typedef struct worker {
 static wm__htab slots;
 static worker *workers; /* index 1..nworkers */
 static int capacity, qmax, qlen;
+static int nalive; /* workers alive */
+static int nlent;  /* nested calls running past capacity */
 static qent *qhead, *qtail;
 
 int wm__coord_init(int nworkers, int cap, int qm) {
@@ -40,6 +43,7 @@ int wm__coord_init(int nworkers, int cap, int qm) {
   workers = calloc((size_t)nworkers + 1, sizeof *workers);
   if (!workers) return WM_ENOMEM;
   for (int i = 1; i <= nworkers; i++) workers[i].alive = 1;
+  nalive = nworkers;
   wm__rt.nworkers = nworkers;
   capacity = cap;
   qmax = qm;
@@ -87,9 +91,10 @@ static void put32(uint8_t *p, uint32_t v) {
   for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
 }
 
-/* dispatch sends a call to worker w; it takes the frame. */
-static void dispatch(int w, int from, const wm__callmsg *m, uint8_t *frame,
-                     size_t n, const int *ports, int nports) {
+/* dispatch sends a call to worker w, past its capacity if lent; it takes
+ * the frame. */
+static void dispatch(int w, int lent, int from, const wm__callmsg *m,
+                     uint8_t *frame, size_t n, const int *ports, int nports) {
   slot *s = malloc(sizeof *s);
   uint32_t g = s ? wm__h_add(&slots, s) : 0;
   if (!g) {
@@ -98,11 +103,37 @@ static void dispatch(int w, int from, const wm__callmsg *m, uint8_t *frame,
     free(frame);
     return;
   }
-  *s = (slot){g, from, m->id, w};
+  *s = (slot){g, from, m->id, w, lent};
   put32(frame + 4, g); /* the worker answers under the coordinator's id */
   workers[w].load++;
+  nlent += lent;
   wm__host_ctrl_send(w, frame, n, ports, nports);
   free(frame);
+}
+
+/* nested says whether a call from instance from was made by a running
+ * call: one from a worker, or from a fiber of this instance. */
+static int nested(int from) { return from > 0 || wm__in_fiber(); }
+
+/* place_nested places a call made by a running call when no worker has
+ * room. Queued, it could wait for ever: its parent may hold the last slot
+ * while it waits for this child, and so may every other slot's. So it runs
+ * at once, past capacity, on its caller's worker if that one is alive (the
+ * parent lends the child its slot: it mostly waits for it) or else on the
+ * least loaded; at most qmax such calls run at a time, as many as could
+ * have waited, and beyond that the call fails with WM_EBUSY. */
+static void place_nested(int from, const wm__callmsg *m, uint8_t *frame,
+                         size_t n, const int *ports, int nports) {
+  int w = m->where >= 1 ? m->where : 0;
+  if (!w && from > 0 && workers[from].alive) w = from;
+  for (int i = 1; !w && i <= wm__rt.nworkers; i++)
+    if (workers[i].alive && (!w || workers[i].load < workers[w].load)) w = i;
+  if (!w || nlent >= qmax) {
+    fail(from, m, ports, w ? WM_EBUSY : WM_ENOWORKER);
+    free(frame);
+    return;
+  }
+  dispatch(w, 1, from, m, frame, n, ports, nports);
 }
 
 void wm__coord_submit(int from, uint8_t *frame, size_t n, const int *ports,
@@ -124,6 +155,8 @@ void wm__coord_submit(int from, uint8_t *frame, size_t n, const int *ports,
     rc = WM_EINVAL;
   else if (m.where >= 1 && !workers[m.where].alive)
     rc = WM_EDIED;
+  else if (m.where == WM_ANY && !nalive)
+    rc = WM_ENOWORKER;
   else if (m.deadline >= 0 && m.deadline <= wm_now())
     rc = WM_ETIMEDOUT;
   if (rc) {
@@ -133,7 +166,11 @@ void wm__coord_submit(int from, uint8_t *frame, size_t n, const int *ports,
   }
   int w = pick(m.where);
   if (w) {
-    dispatch(w, from, &m, frame, n, ports, nports);
+    dispatch(w, 0, from, &m, frame, n, ports, nports);
+    return;
+  }
+  if (nested(from)) {
+    place_nested(from, &m, frame, n, ports, nports);
     return;
   }
   qent *q = qlen < qmax ? malloc(sizeof *q) : NULL;
@@ -174,7 +211,7 @@ static void pump(void) {
     *pp = q->next;
     if (qtail == q) qtail = prev;
     qlen--;
-    dispatch(w, q->from, &q->m, q->frame, q->n, q->ports, q->nports);
+    dispatch(w, 0, q->from, &q->m, q->frame, q->n, q->ports, q->nports);
     free(q);
   }
   wm__rt.stats.queued = (uint32_t)qlen;
@@ -187,6 +224,7 @@ void wm__coord_done(int from, uint32_t g, int32_t rc) {
     return;
   }
   workers[from].load--;
+  nlent -= s->lent;
   int caller = s->caller;
   uint32_t id = s->caller_call;
   wm__h_del(&slots, g);
@@ -257,16 +295,24 @@ static slot *find_slot(int from, uint32_t id) {
   return NULL;
 }
 
+static int any(const qent *q, const void *unused) {
+  (void)q;
+  (void)unused;
+  return 1;
+}
+
 void wm__coord_worker_exit(int w) {
   if (w < 1 || w > wm__rt.nworkers || !workers[w].alive) return;
   workers[w].alive = 0;
   workers[w].load = 0;
+  nalive--;
   for (uint32_t i = 0; i < slots.cap; i++) {
     slot *s = slots.objs[i];
     if (!s) continue;
     if (s->worker == w) {
       int caller = s->caller;
       uint32_t id = s->caller_call;
+      nlent -= s->lent;
       wm__h_del(&slots, s->id);
       free(s);
       if (caller != w) reply(caller, id, WM_EDIED);
@@ -277,6 +323,9 @@ void wm__coord_worker_exit(int w) {
   }
   drop(bound_to, &w, WM_EDIED);
   drop(from_worker, &w, WM_EDIED);
+  /* With no worker left, a queued call would wait for as long as none can
+   * start: it fails now, and so does every new one until one is up. */
+  if (!nalive) drop(any, NULL, WM_ENOWORKER);
 }
 
 void wm__coord_cancel(int from, uint32_t id, int reason) {
@@ -352,6 +401,7 @@ int wm__coord_worker_of(int from, uint32_t id) {
 
 void wm__coord_worker_up(int w) {
   if (w < 1 || w > wm__rt.nworkers) return;
+  if (!workers[w].alive) nalive++;
   workers[w].alive = 1;
   workers[w].load = 0;
   pump();

@@ -46,6 +46,13 @@ WM__ENTRY int wm__init(int self, int nworkers, int cap, int qmax) {
 WM__ENTRY void *wm__scratch(size_t n) {
   static void *buf;
   static size_t cap;
+  /* One big frame must not keep its size for good: past 1 MiB, a buffer
+   * four times bigger than asked for is given back. */
+  if (cap > (1u << 20) && n < cap / 4) {
+    free(buf);
+    buf = NULL;
+    cap = 0;
+  }
   if (n > cap) {
     void *nb = realloc(buf, n);
     if (!nb) return NULL;
@@ -59,7 +66,8 @@ WM__ENTRY void wm__run_entry(void) { wm__run(); }
 
 WM__ENTRY void wm__on_ctrl(int from, const uint8_t *p, size_t n,
                            const int *ports, int nports) {
-  if (nports < 0 || nports > (int)WM__MAX_PORTS || (nports && !ports)) {
+  if (nports < 0 || nports > (int)WM__MAX_PORTS || (nports && !ports) ||
+      n > WM__MAX_CTRL) {
     wm__refuse(ports, ports && nports > 0 ? nports : 0);
     wm__run();
     return;
@@ -199,7 +207,8 @@ WM__ENTRY int wm__js_call(const uint32_t *fns, int n, int where, int in_port,
                           int out_port, uint32_t window, int token,
                           double deadline, uint32_t *id_out,
                           const uint8_t *in_data, int32_t in_len) {
-  if (n < 1 || token <= 0 || !window || window > WM__MAX_WINDOW ||
+  if (n < 1 || token <= 0 || window < WM_MIN_WINDOW ||
+      window > WM__MAX_WINDOW ||
       (in_len >= 0 && (in_port >= 0 || (uint32_t)in_len > window))) {
     if (in_port >= 0) wm__host_port_close(in_port);
     if (out_port >= 0) wm__host_port_close(out_port);

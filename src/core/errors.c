@@ -19,6 +19,7 @@ static const char *const messages[] = {
     "service ended before it was ready",
     "subscriber fell too far behind",
     "no such topic",
+    "no worker is alive to run the call",
 };
 
 const char *wm_strerror(int err) {

@@ -212,6 +212,15 @@ int wm_pipe_make(wm_pipe *r, wm_pipe *w) {
 
 static wm__end *get(wm_pipe p) { return wm__h_get(&ends, p.id); }
 
+/* mine returns the end p names if the job running now may use it: a
+ * function that learns another's handle must not read, write or close that
+ * function's pipes. An end no job holds (made by the host's own code, or
+ * the tests') is anyone's. */
+static wm__end *mine(wm_pipe p) {
+  wm__end *e = get(p);
+  return e && wm__job_may_use(e->owner) ? e : NULL;
+}
+
 /* send_credit returns consumed bytes to a port-backed writer. */
 static void send_credit(wm__end *e) {
   if (e->port < 0 || !e->count || e->got_term) {
@@ -225,7 +234,7 @@ static void send_credit(wm__end *e) {
 }
 
 ssize_t wm_read(wm_pipe p, void *buf, size_t n, int64_t deadline) {
-  wm__end *e = get(p);
+  wm__end *e = mine(p);
   if (!e) return WM_EBADF;
   if (e->writer) return WM_EPERM;
   if (!buf || !n) return WM_EINVAL;
@@ -290,7 +299,7 @@ static size_t put_out(wm__end *e, const uint8_t *b, size_t n) {
 }
 
 int wm_write(wm_pipe p, const void *buf, size_t n, int64_t deadline) {
-  wm__end *e = get(p);
+  wm__end *e = mine(p);
   if (!e) return WM_EBADF;
   if (!e->writer) return WM_EPERM;
   if (!buf && n) return WM_EINVAL;
@@ -403,7 +412,7 @@ static void term_reader(wm__end *e) {
 }
 
 int wm_close(wm_pipe p) {
-  wm__end *e = get(p);
+  wm__end *e = mine(p);
   if (!e) return WM_EBADF;
   if (e->writer)
     term_writer(e, 1);
@@ -413,7 +422,7 @@ int wm_close(wm_pipe p) {
 }
 
 int wm_close_error(wm_pipe p, int err) {
-  wm__end *e = get(p);
+  wm__end *e = mine(p);
   if (!e) return WM_EBADF;
   if (!e->writer) return WM_EPERM;
   if (err >= 0) return WM_EINVAL;
@@ -459,7 +468,7 @@ void wm__end_close_job(uint32_t owner) {
 }
 
 int wm__end_check(wm_pipe p, int want_writer) {
-  wm__end *e = get(p);
+  wm__end *e = mine(p);
   if (!e) return WM_EBADF;
   return e->writer == want_writer ? 0 : WM_EPERM;
 }

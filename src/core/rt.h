@@ -117,6 +117,12 @@ const wm__job *wm__job_now(void);
 /* wm__current_job returns the owner id of the job running now, or 0. */
 uint32_t wm__current_job(void);
 
+/* wm__job_may_use says whether the code running now may use a handle held
+ * by job owner: the handles a job makes (pipe ends, calls, topics) are its
+ * alone; those no job holds (owner 0: made by the host's own code outside
+ * any job) are anyone's in the instance. */
+int wm__job_may_use(uint32_t owner);
+
 /* wm__job_made counts a pipe or call made by the job running now, and
  * returns that job's owner id (0 outside a job). A job that made nothing
  * ends without sweeping the tables for what it left behind. */
@@ -230,6 +236,10 @@ const char *wm__block_name(const wm__job *job);
 
 /* wm__cancel_children cancels every unfinished call made by job owner. */
 void wm__cancel_children(uint32_t owner, int reason);
+
+/* wm__own_call returns 0 if call id is one the job running now made and
+ * waits for with wm_wait, else WM_EBADF. */
+int wm__own_call(uint32_t id);
 
 /* wm__cancel is wm_cancel by call id, with a reason. */
 int wm__cancel(uint32_t id, int reason);

@@ -145,6 +145,10 @@ const wm__job *wm__job_now(void) { return current ? &current->job : NULL; }
 
 uint32_t wm__current_job(void) { return current ? current->job.owner : 0; }
 
+int wm__job_may_use(uint32_t owner) {
+  return !owner || owner == wm__current_job();
+}
+
 uint32_t wm__job_made(void) {
   if (!current) return 0;
   current->made++;

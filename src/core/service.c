@@ -33,7 +33,8 @@ int wm_start(wm_pipe in, wm_pipe out, wm_fn fn, const wm_opts *o, wm_call *c,
 }
 
 int wm_halt(wm_call c, int64_t grace) {
-  int rc = wm__cancel(c.id, WM_ECANCELED);
+  int rc = wm__own_call(c.id);
+  if (!rc) rc = wm__cancel(c.id, WM_ECANCELED);
   if (rc) return rc;
   rc = wm_wait(c, grace);
   if (rc != WM_ETIMEDOUT) return rc;

@@ -39,8 +39,9 @@ struct topic {
   uint64_t seq;
   sub *subs;
   int closed;
-  int refs;     /* the handle, plus one per attached subscriber */
-  wm__waitq wq; /* a publisher waits here for room */
+  int refs;       /* the handle, plus one per attached subscriber */
+  uint32_t owner; /* the job that made it: only it may publish or close */
+  wm__waitq wq;   /* a publisher waits here for room */
   topic *next;
 };
 
@@ -80,6 +81,7 @@ int wm_topic_make(const char *name, wm_topic *out) {
   }
   strcpy(t->name, name);
   t->refs = 1;
+  t->owner = wm__current_job();
   t->next = by_name;
   by_name = t;
   out->id = t->id;
@@ -112,8 +114,14 @@ static void detach(sub *s, int err) {
   topic_rele(t);
 }
 
-int wm_publish(wm_topic h, const void *p, size_t n, int64_t deadline) {
+/* mine returns the topic h names if the job running now may use it. */
+static topic *mine(wm_topic h) {
   topic *t = wm__h_get(&topics, h.id);
+  return t && wm__job_may_use(t->owner) ? t : NULL;
+}
+
+int wm_publish(wm_topic h, const void *p, size_t n, int64_t deadline) {
+  topic *t = mine(h);
   if (!t) return WM_EBADF;
   if ((!p && n) || n > FRAME_MAX) return WM_EINVAL;
   /* Backpressure: wait until every blocking subscriber has room. */
@@ -151,7 +159,7 @@ int wm_publish(wm_topic h, const void *p, size_t n, int64_t deadline) {
 }
 
 int wm_topic_close(wm_topic h) {
-  topic *t = wm__h_get(&topics, h.id);
+  topic *t = mine(h);
   if (!t) return WM_EBADF;
   wm__h_del(&topics, h.id);
   t->closed = 1;

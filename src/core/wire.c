@@ -10,6 +10,8 @@
 
 #define CALL_HDR 24u /* type, nports, nmore, pad, id, fn, where, deadline */
 #define DESC_HDR 20u /* flags, port, pad2, status, window, count, datalen */
+_Static_assert(CALL_HDR + 4 * (WM__MAX_BLOCK - 1) + 2 * DESC_HDR <= 4096u,
+               "WM__MAX_CTRL holds the longest CALL");
 
 static void put32(uint8_t *p, uint32_t v) {
   p[0] = (uint8_t)v;

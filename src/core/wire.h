@@ -56,6 +56,10 @@ enum {
 #define WM__MAX_SPARES 8u         /* spare buffers with one CREDIT, at most */
 #define WM__MAX_BLOCK 16u         /* stages one CALL may carry, at most */
 #define WM__OUT_MAX (64u * 1024u) /* bytes one OUT frame may carry */
+/* The largest control frame: a CALL of a whole block whose input reader
+ * carries a full window of buffered bytes. Anything longer is refused
+ * before it is copied into an instance's memory. */
+#define WM__MAX_CTRL (WM__MAX_WINDOW + 4096u)
 
 /* wm__desc describes a pipe end moving to another instance. */
 typedef struct wm__desc {

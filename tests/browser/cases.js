@@ -170,6 +170,55 @@ export const cases = {
     check((await m().go('t_upper', 'again', { where: 2 }).text()) === 'AGAIN', 'the replacement serves');
   },
 
+  async 'thousands of chains aborted at once'() {
+    // Once crashed the main instance (re-entrant completion in the
+    // coordinator); every call must settle, and the mesh go on.
+    const input = new Uint8Array(100_000).fill(97);
+    const calls = [];
+    for (let i = 0; i < 2000; i++) {
+      const ac = new AbortController();
+      calls.push(m().chain(['t_cat', 't_cat'], input, { signal: ac.signal }));
+      ac.abort();
+      if (i % 50 === 49) await new Promise((r) => setTimeout(r, 0));
+    }
+    for (const r of await Promise.allSettled(calls.map((c) => c.result)))
+      check(r.status === 'fulfilled' || r.reason instanceof WmError, `settled: ${r.status}`);
+    await Promise.allSettled(calls.map((c) => c.bytes()));
+    check((await m().chain(['t_cat', 't_upper'], 'still here').text()) === 'STILL HERE', 'mesh goes on');
+  },
+
+  async 'workers killed over and over come back'() {
+    const calls = [];
+    const stop = Date.now() + 500;
+    while (Date.now() < stop) {
+      for (let i = 1; i <= m().size; i++) m().workers[i]?.terminate();
+      calls.push(
+        m()
+          .go('t_upper', 'x')
+          .result.then(
+            () => 'ok',
+            (e) => e.codeName,
+          ),
+      );
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    for (const r of await Promise.all(calls)) check(['ok', 'WM_EDIED', 'WM_ENOWORKER'].includes(r), `settled: ${r}`);
+    for (let i = 0; i < 1000 && m().dead.size; i++) await new Promise((r) => setTimeout(r, 5));
+    check(m().dead.size === 0, 'workers restored');
+    check((await m().go('t_upper', 'back').text()) === 'BACK', 'serves again');
+  },
+
+  async 'a timeout stops a spinning function'() {
+    const c = m().go('t_spin', undefined, { where: 1, timeout: 200, grace: 100 });
+    await new Promise((r) => setTimeout(r, 50));
+    const s = await m().stats({ timeout: 100 });
+    check(s.workers[0].unresponsive === 1, 'the spinning worker is reported unresponsive');
+    const e = await rejects(c.result);
+    check(e instanceof WmError && e.code === codes.WM_ETIMEDOUT, `WM_ETIMEDOUT, got ${e}`);
+    await upAgain(1);
+    check((await m().go('t_upper', 'after', { where: 1 }).text()) === 'AFTER', 'replaced');
+  },
+
   async 'no leaks'() {
     let last;
     // Close handshakes cross threads, so "nothing alive" holds a few

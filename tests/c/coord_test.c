@@ -607,6 +607,103 @@ static void js_deferred_output(void) {
            WM_EINVAL);
 }
 
+/* worker_call delivers a CALL of f_remote from worker `from`, as a call
+ * made by a function running there. */
+static void worker_call(int from, uint32_t id, int where) {
+  wm__callmsg m;
+  memset(&m, 0, sizeof m);
+  m.id = id;
+  m.fn = wm__fn_index(f_remote);
+  m.where = where;
+  m.deadline = -1;
+  m.in.port = m.out.port = WM__NOPORT;
+  uint8_t *p;
+  size_t n;
+  CHECK_EQ(wm__enc_call(&m, &p, &n), 0);
+  stub_ctrl_deliver(from, p, n, NULL, 0);
+  free(p);
+}
+
+/* expect_done_to takes the DONE the coordinator sent to worker `to`. */
+static void expect_done_to(int to, uint32_t id, int32_t want) {
+  stub_ctrl c;
+  CHECK(stub_ctrl_take(&c));
+  CHECK_EQ(c.dest, to);
+  uint32_t got_id;
+  int32_t rc;
+  CHECK_EQ(wm__dec_done(c.p, c.n, &got_id, &rc), 0);
+  CHECK_EQ(got_id, id);
+  CHECK_EQ(rc, want);
+  free(c.p);
+}
+
+/* Regression, fixed: a call made by a running call waited in the queue
+ * when every slot was taken; when the slots' holders were its own parents,
+ * waiting on it, nothing ever moved (a function nesting 12 deep on two
+ * workers of four). A nested call now runs at once past capacity, on its
+ * caller's worker, which lends it its slot; at most as many as the queue
+ * holds, and then WM_EBUSY. */
+static void nested_call_lent_a_slot(void) {
+  wm_call a = go(WM_ANY, -1), b = go(WM_ANY, -1);
+  got ga = expect_call(1), gb = expect_call(2);
+  worker_call(1, 501, WM_ANY); /* both full: runs on worker 1 anyway */
+  got g1 = expect_call(1);
+  CHECK_EQ(stat_queued(), 0);
+  worker_call(2, 502, WM_ANY);
+  got g2 = expect_call(2);
+  worker_call(2, 503, WM_ANY); /* the queue's bound of two is reached */
+  expect_done_to(2, 503, WM_EBUSY);
+  wm_call c = go(WM_ANY, -1); /* a call from outside still queues */
+  CHECK_EQ(stat_queued(), 1);
+  finish(&g1, 0);
+  expect_done_to(1, 501, 0);
+  got none;
+  CHECK(!take_call(&none)); /* a lent slot gives no room back */
+  finish(&g2, 0);
+  expect_done_to(2, 502, 0);
+  finish(&ga, 0);
+  got gc = expect_call(1);
+  finish(&gb, 0);
+  finish(&gc, 0);
+  CHECK_EQ(wm_wait(a, 0), 0);
+  CHECK_EQ(wm_wait(b, 0), 0);
+  CHECK_EQ(wm_wait(c, 0), 0);
+}
+
+/* Regression, fixed: with every worker dead (and none coming back), a call
+ * waited in the queue for ever. Queued calls now fail with WM_ENOWORKER
+ * when the last worker dies, and so do new ones until a worker is up. */
+static void no_worker_alive(void) {
+  wm_call a = go(WM_ANY, -1), b = go(WM_ANY, -1);
+  got ga = expect_call(1), gb = expect_call(2);
+  wm_call c = go(WM_ANY, -1);
+  CHECK_EQ(stat_queued(), 1);
+  wm__on_worker_exit(1);
+  wm_call d = go(WM_ANY, -1);
+  CHECK_EQ(stat_queued(), 2); /* for worker 2, which is alive */
+  wm__on_worker_exit(2);
+  CHECK_EQ(stat_queued(), 0);
+  CHECK_EQ(wm_wait(a, 0), WM_EDIED);
+  CHECK_EQ(wm_wait(b, 0), WM_EDIED);
+  CHECK_EQ(wm_wait(c, 0), WM_ENOWORKER);
+  CHECK_EQ(wm_wait(d, 0), WM_ENOWORKER);
+  wm_call e = go(WM_ANY, -1);
+  CHECK_EQ(wm_wait(e, 0), WM_ENOWORKER);
+  free(ga.frame);
+  free(gb.frame);
+  wm__on_worker_up(2);
+  wm_call f = go(WM_ANY, -1);
+  got gf = expect_call(2);
+  finish(&gf, 0);
+  CHECK_EQ(wm_wait(f, 0), 0);
+  wm__on_worker_up(1);
+  stub_run();
+  for (int i = 0; i < 8; i++) { /* ports of the dead workers' calls */
+    stub_ctrl x;
+    if (stub_ctrl_take(&x)) free(x.p);
+  }
+}
+
 int main(int argc, char **argv) {
   CHECK_EQ(wm__init(0, 2, 1, 2), 0);
   static const test_case t[] = {
@@ -633,6 +730,8 @@ int main(int argc, char **argv) {
       TEST(js_deadline_infinite, 0),
       TEST(dispatch_nomem_reads_freed_frame, T_FAILALLOC),
       TEST(js_chain_refused_use_after_free, 0),
+      TEST(nested_call_lent_a_slot, 0),
+      TEST(no_worker_alive, 0),
   };
   return test_main(argc, argv, t, sizeof t / sizeof t[0]);
 }

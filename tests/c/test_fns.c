@@ -1,6 +1,7 @@
 /* test_fns.c: the functions of the test module, driven by tests/node. Each is
  * a plain blocking wm_fn; results that need checking go out through the
  * output pipe or the return code. */
+#include <emscripten/stack.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -446,6 +447,49 @@ static int t_overflow(wm_pipe in, wm_pipe out) {
 }
 WM_EXPORT(t_overflow)
 
+/* t_deep_frame takes one 200 KiB stack frame in a fiber of 128 KiB and
+ * touches only its two ends, as a large local buffer used in part does: the
+ * frame's bottom lies 72 KiB below the stack, in the heap, and nothing
+ * faults there. It must kill its worker, not write over the heap and return
+ * (as it once did). t_wide_frame takes 96 KiB, which fits, and returns. The
+ * buffer's address escapes to touch_ends, so the compiler must keep it
+ * whole: a local array it can see through shrinks to the bytes used. */
+static __attribute__((noinline)) int touch_ends(volatile char *b, size_t n) {
+  b[0] = 1;
+  b[n - 1] = 2;
+  return b[0] + b[n - 1];
+}
+
+#define FRAME_FN(name, kib)                                                    \
+  static __attribute__((noinline)) int name##_frame(void) {                    \
+    char buf[(kib)*1024];                                                      \
+    return touch_ends(buf, sizeof buf);                                        \
+  }                                                                            \
+  static int name(wm_pipe in, wm_pipe out) {                                   \
+    (void)in;                                                                  \
+    return put(out, name##_frame() == 3 ? "returned" : "?");                   \
+  }                                                                            \
+  WM_EXPORT(name)
+
+FRAME_FN(t_deep_frame, 200)
+FRAME_FN(t_wide_frame, 96)
+
+/* t_canary writes just below its fiber's stack, as an overflow does in a
+ * module linked without the stack check, then parks: the canary checked at
+ * the switch must kill its worker before the call can complete. */
+static int t_canary(wm_pipe in, wm_pipe out) {
+  (void)in;
+  (void)out;
+  volatile unsigned char *below =
+      (volatile unsigned char *)emscripten_stack_get_end();
+  below[-1] = (unsigned char)~below[-1];
+  wm_pipe r, w; /* nobody writes: the read parks */
+  int rc = wm_pipe_make(&r, &w);
+  char b;
+  return rc ? rc : (int)wm_read(r, &b, 1, wm_now() + 1);
+}
+WM_EXPORT(t_canary)
+
 /* t_spin never blocks and never returns: only stopping its worker ends it. */
 static int t_spin(wm_pipe in, wm_pipe out) {
   (void)in;
@@ -693,3 +737,82 @@ static int t_pipes(wm_pipe in, wm_pipe out) {
   return rc;
 }
 WM_EXPORT(t_pipes)
+
+/* t_nest_deep reads a u32 depth d; at 0 it writes "bottom", otherwise it
+ * calls itself with d - 1, handing on its output, and waits: a chain of
+ * parents each waiting on its only child, the shape that once deadlocked
+ * when the parents held every slot of the mesh. */
+static int t_nest_deep(wm_pipe in, wm_pipe out) {
+  uint32_t d;
+  int rc = read_full(in, &d, sizeof d);
+  if (rc) return rc < 0 ? rc : -2000;
+  if (d == 0) return put(out, "bottom");
+  wm_pipe r, w;
+  wm_call c;
+  if ((rc = wm_pipe_make(&r, &w))) return rc;
+  d--;
+  rc = wm_write(w, &d, sizeof d, FOREVER);
+  wm_close(w);
+  if (rc) {
+    wm_close(r);
+    return rc;
+  }
+  if ((rc = wm_go(r, out, t_nest_deep, NULL, &c))) return rc;
+  return wm_wait(c, FOREVER);
+}
+WM_EXPORT(t_nest_deep)
+
+/* What t_victim holds, for t_thief on the same worker to try to use. */
+static uint32_t victim_call, victim_reader, victim_writer;
+
+/* t_victim makes a call and a pipe, publishes their handles, writes
+ * "ready;", and waits for its input to end; then it checks that both are
+ * still its own: the call's result is still there to be taken. */
+static int t_victim(wm_pipe in, wm_pipe out) {
+  wm_pipe r, w, pr, pw;
+  wm_call c;
+  int rc = wm_pipe_make(&r, &w);
+  if (rc) return rc;
+  if ((rc = wm_go(r, WM_PIPE_NONE, t_cat, NULL, &c))) return rc;
+  if ((rc = wm_pipe_make(&pr, &pw))) return rc;
+  victim_call = c.id;
+  victim_reader = pr.id;
+  victim_writer = pw.id;
+  if ((rc = put(out, "ready;"))) return rc;
+  char b[16];
+  while (wm_read(in, b, sizeof b, FOREVER) > 0) {
+  }
+  victim_call = victim_reader = victim_writer = 0;
+  int wrc = wm_write(pw, "v", 1, FOREVER);
+  char got = 0;
+  ssize_t n = wm_read(pr, &got, 1, FOREVER);
+  wm_close(pr);
+  wm_close(pw);
+  wm_close(w); /* t_cat reads EOF and returns 0 */
+  int crc = wm_wait(c, FOREVER);
+  char msg[64];
+  snprintf(msg, sizeof msg, "victim:%d,%d,%c,%d", wrc, (int)n, got, crc);
+  return put(out, msg);
+}
+WM_EXPORT(t_victim)
+
+/* t_thief tries every handle t_victim published and writes what each
+ * attempt returned: all must be WM_EBADF. */
+static int t_thief(wm_pipe in, wm_pipe out) {
+  (void)in;
+  if (!victim_call) return put(out, "nothing to steal");
+  wm_call c = {victim_call};
+  wm_pipe r = {victim_reader}, w = {victim_writer};
+  char b[1];
+  int rcs[5];
+  rcs[0] = wm_cancel(c);
+  rcs[1] = wm_wait(c, 0);
+  rcs[2] = (int)wm_read(r, b, 1, 0);
+  rcs[3] = wm_write(w, "x", 1, 0);
+  rcs[4] = wm_close(r);
+  char msg[96];
+  snprintf(msg, sizeof msg, "thief:%d,%d,%d,%d,%d", rcs[0], rcs[1], rcs[2],
+           rcs[3], rcs[4]);
+  return put(out, msg);
+}
+WM_EXPORT(t_thief)
