@@ -117,7 +117,11 @@ const char *wm_strerror(int err);
 
 /* wm_pipe_make creates a pipe and stores its reading end in *r and its
  * writing end in *w. Both are owned by the caller, who must close each or
- * hand it to a call. Returns WM_EINVAL for NULL arguments or WM_ENOMEM. */
+ * hand it to a call. Returns WM_EINVAL for NULL arguments or WM_ENOMEM.
+ *
+ * Handles belong to the function that made them (or was handed them): any
+ * other function running in the same instance that learns a pipe end's,
+ * call's or topic's id gets WM_EBADF from every operation on it. */
 int wm_pipe_make(wm_pipe *r, wm_pipe *w);
 
 /* wm_read reads up to n bytes into buf. It blocks until at least one byte is
@@ -176,12 +180,16 @@ typedef struct wm_opts {
  * without taking anything with WM_ENOFN for an unregistered fn, WM_EBADF or
  * WM_EPERM for a bad end (in must be a reading end, out a writing end),
  * WM_EINVAL for NULL arguments. A call that cannot be placed (queue full,
- * deadline passed) still returns 0 and completes with that error. */
+ * deadline passed) still returns 0 and completes with that error.
+ * A call made inside a running function never waits in the coordinator's
+ * queue: with no room on any worker it runs past capacity on its caller's
+ * worker (its parent lends it its slot), so that nesting cannot deadlock;
+ * it fails with WM_EBUSY once as many such calls run as the queue holds. */
 int wm_go(wm_pipe in, wm_pipe out, wm_fn fn, const wm_opts *o, wm_call *c);
 
-/* wm_chain runs fns[0..n-1] as a pipeline: in feeds the first stage, each
- * stage's output feeds the next, and the last stage writes to out. With
- * more stages than workers, neighbouring stages share a worker and a local
+/* wm_chain runs fns[0..n-1] (at most 4,096) as a pipeline: in feeds the first
+ * stage, each stage's output feeds the next, and the last stage writes to out.
+ * With more stages than workers, neighbouring stages share a worker and a local
  * pipe; pipes between workers join them directly. The chain's result is the
  * first non-zero stage result, or 0; a stage that fails cancels the others.
  * Ownership and errors are as for wm_go, and WM_EINVAL for n == 0. */
@@ -190,7 +198,8 @@ int wm_chain(wm_pipe in, wm_pipe out, const wm_fn *fns, size_t n,
 
 /* wm_wait waits for a call to complete and returns its result: the
  * function's own return value, or a runtime error (WM_ENOFN, WM_EBUSY,
- * WM_ETIMEDOUT or WM_ECANCELED for a call that never started, WM_EDIED).
+ * WM_ETIMEDOUT or WM_ECANCELED for a call that never started, WM_EDIED,
+ * WM_ENOWORKER while no worker is alive to place it on).
  * When the function that made a call returns without waiting for it, the
  * call is cancelled and its handle freed. Once it has returned
  * the result, the handle is freed. If the deadline passes first it returns

@@ -38,7 +38,10 @@ export interface CallOptions {
   where?: number | 'main';
   /**
    * Milliseconds the whole call may take: one still queued then fails with
-   * WM_ETIMEDOUT, and a running one sees WM_ETIMEDOUT from every blocking call.
+   * WM_ETIMEDOUT, and a running one sees WM_ETIMEDOUT from every blocking
+   * call; one that computes on without blocking is stopped with its worker
+   * after `grace`, and fails with WM_ETIMEDOUT too. A finite number (else a
+   * TypeError).
    */
   timeout?: number;
   /** Cancels the call and every call it made: its blocking calls return WM_ECANCELED. */
@@ -48,7 +51,7 @@ export interface CallOptions {
    * terminated (and replaced); the call then fails with WM_EDIED. Default 1000.
    */
   grace?: number;
-  /** Bytes in flight per pipe. Default 512 KiB. */
+  /** Bytes in flight per pipe, from 1 KiB (WM_MIN_WINDOW) to 64 MiB. Default 512 KiB. */
   window?: number;
   /** false: the function gets no output pipe. */
   output?: boolean;
@@ -74,10 +77,13 @@ export interface InstanceStats {
 export interface MeshStats {
   /** this thread's instance */
   main: InstanceStats;
-  /** workers 1..n, in order; a dead worker is { dead: 1 } */
-  workers: (InstanceStats | { dead: number })[];
+  /** workers 1..n, in order; a dead worker is { dead: 1 }, one that did
+   * not answer in time { unresponsive: 1 } */
+  workers: (InstanceStats | { dead: number } | { unresponsive: number })[];
   /** the sum over every instance, plus pendingJs (calls whose result JS
-   * still waits for), workers (alive) and workersDead (not yet replaced) */
+   * still waits for), workers (alive), workersDead (not yet replaced),
+   * restarts (workers replaced so far) and unresponsive (workers that did
+   * not answer in time: one computing without blocking) */
   total: Record<string, number>;
 }
 
@@ -85,11 +91,11 @@ export interface MeshStats {
 export declare class Call {
   /** The function's name, or the chain's names joined by '|'. */
   readonly name: string;
-  /** The call's output; empty if the call was made with output: false. An unread output holds its writer back. */
+  /** The call's output; empty if the call was made with output: false. An unread output holds its writer back. Taking it takes the output: bytes() and text() then reject. */
   readonly output: ReadableStream<Uint8Array>;
   /** Resolves with the function's result (0); rejects with a WmError. */
   readonly result: Promise<number>;
-  /** The whole output once the call succeeded; rejects on either's failure. */
+  /** The whole output once the call succeeded; rejects on either's failure. The output is read once: a second read rejects with a TypeError. */
   bytes(): Promise<Uint8Array>;
   /** bytes() decoded as UTF-8. */
   text(): Promise<string>;
@@ -130,8 +136,9 @@ export declare class Mesh implements AsyncDisposable {
   readonly restarts: number;
   /**
    * Calls one function with input, streaming its output. An unknown name or
-   * a bad option throws a WmError at once; every later failure rejects
-   * call.result and errors call.output.
+   * an option out of range throws a WmError at once, and a name, option or
+   * input of the wrong type a TypeError, before anything of the call exists;
+   * every later failure rejects call.result and errors call.output.
    */
   go(fn: FnName, input?: Input, opts?: CallOptions): Call;
   /**
@@ -160,18 +167,19 @@ export declare class Mesh implements AsyncDisposable {
     topic: string,
     opts: CallOptions & { where: number | 'main'; policy?: 'block' | 'drop' | 'disconnect'; queue?: number },
   ): Call;
-  /** Counts what is alive in every instance. */
-  stats(): Promise<MeshStats>;
+  /** Counts what is alive in every instance; a worker that does not answer within timeout ms (500) is reported unresponsive. */
+  stats(opts?: { timeout?: number }): Promise<MeshStats>;
   /**
    * Everything alive in every instance, one line an object: busy fibers
    * with the function they run and the source line they are blocked at,
    * pipe ends and calls with the line that made them.
    */
-  dump(): Promise<string>;
+  dump(opts?: { timeout?: number }): Promise<string>;
   /**
    * Ends the mesh gracefully: new calls are refused at once, calls in flight
    * may finish for up to timeout ms (default 5000), then workers end, ports
-   * close, and calls still in flight reject with WM_ECLOSED.
+   * close, and calls still in flight reject with WM_ECLOSED. A second
+   * close() resolves with the first, once the mesh is closed.
    */
   close(opts?: { timeout?: number }): Promise<void>;
   /** close(), for `await using mesh = await createMesh()`. */

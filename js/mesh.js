@@ -38,13 +38,15 @@ function wholeInput(input) {
  *   run in a fiber of the main instance; default: the least-loaded worker
  * @property {number} [timeout] ms the whole call may take: one still queued
  *   then fails with WM_ETIMEDOUT, and a running one sees WM_ETIMEDOUT from
- *   every blocking call, as if cancelled
+ *   every blocking call, as if cancelled; one that computes on without
+ *   blocking is stopped with its worker after the grace (WM_ETIMEDOUT)
  * @property {AbortSignal} [signal] cancels the call (and every call it made):
  *   its blocking calls return WM_ECANCELED
  * @property {number} [grace] ms a cancelled call has to end before its
  *   worker is terminated (and replaced); the call then fails with WM_EDIED
  *   (default 1000)
- * @property {number} [window] bytes in flight per pipe (512 KiB)
+ * @property {number} [window] bytes in flight per pipe (512 KiB; from
+ *   1 KiB, MIN_WINDOW in js/options.js, to 64 MiB)
  * @property {boolean} [output] false: the function gets no output pipe
  */
 
