@@ -520,6 +520,9 @@ export class Mesh {
    * @returns {Promise<Service>}
    */
   async start(fn, input, opts = {}) {
+    const st = opts?.startTimeout;
+    if (st !== undefined && (typeof st !== 'number' || !Number.isFinite(st)))
+      throw new TypeError(`wmesh: ${String(fn)}: startTimeout must be a finite number of ms`);
     /** @type {() => void} */
     let onReady = () => {};
     const ready = new Promise((r) => (onReady = () => r(undefined)));

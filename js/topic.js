@@ -4,6 +4,9 @@
 
 const encoder = new TextEncoder();
 
+/** The longest subscriber queue, in frames (QUEUE_MAX in src/core/topic.c). */
+const QUEUE_MAX = 65536;
+
 /** @type {Readonly<Record<string, number>>} the policies of wmesh.h */
 export const policies = Object.freeze({ block: 0, drop: 1, disconnect: 2 });
 
@@ -14,8 +17,11 @@ export const policies = Object.freeze({ block: 0, drop: 1, disconnect: 2 });
  * @param {number} queue
  */
 export function subscribeRequest(name, policy, queue) {
-  const p = policies[policy];
-  if (p === undefined) throw new TypeError(`wmesh: unknown policy ${policy}`);
+  if (typeof name !== 'string' || !name) throw new TypeError('wmesh: a topic is named by a string');
+  const p = Object.hasOwn(policies, policy) ? policies[policy] : undefined;
+  if (p === undefined) throw new TypeError(`wmesh: unknown policy ${String(policy)}`);
+  if (!Number.isInteger(queue) || queue < 1 || queue > QUEUE_MAX)
+    throw new TypeError(`wmesh: a subscriber's queue is 1 to ${QUEUE_MAX} frames, not ${String(queue)}`);
   const n = encoder.encode(name);
   const b = new Uint8Array(8 + n.length);
   const v = new DataView(b.buffer);

@@ -13,7 +13,9 @@ typedef struct slot {
   int caller;
   uint32_t caller_call;
   int worker;
-  int lent; /* placed past the worker's capacity (see place_nested) */
+  int lent;         /* placed past the worker's capacity (see place_nested) */
+  int64_t deadline; /* the call's, or -1 */
+  int overdue;      /* its worker was stopped for running past it */
 } slot;
 
 typedef struct qent {
@@ -36,6 +38,7 @@ static worker *workers; /* index 1..nworkers */
 static int capacity, qmax, qlen;
 static int nalive; /* workers alive */
 static int nlent;  /* nested calls running past capacity */
+static int ntimed; /* slots with a deadline */
 static qent *qhead, *qtail;
 
 int wm__coord_init(int nworkers, int cap, int qm) {
@@ -103,7 +106,8 @@ static void dispatch(int w, int lent, int from, const wm__callmsg *m,
     free(frame);
     return;
   }
-  *s = (slot){g, from, m->id, w, lent};
+  *s = (slot){g, from, m->id, w, lent, m->deadline, 0};
+  ntimed += m->deadline >= 0;
   put32(frame + 4, g); /* the worker answers under the coordinator's id */
   workers[w].load++;
   nlent += lent;
@@ -225,6 +229,7 @@ void wm__coord_done(int from, uint32_t g, int32_t rc) {
   }
   workers[from].load--;
   nlent -= s->lent;
+  ntimed -= s->deadline >= 0;
   int caller = s->caller;
   uint32_t id = s->caller_call;
   wm__h_del(&slots, g);
@@ -312,10 +317,12 @@ void wm__coord_worker_exit(int w) {
     if (s->worker == w) {
       int caller = s->caller;
       uint32_t id = s->caller_call;
+      int rc = s->overdue ? WM_ETIMEDOUT : WM_EDIED;
       nlent -= s->lent;
+      ntimed -= s->deadline >= 0;
       wm__h_del(&slots, s->id);
       free(s);
-      if (caller != w) reply(caller, id, WM_EDIED);
+      if (caller != w) reply(caller, id, rc);
     } else if (s->caller == w) {
       /* A replacement starts its call ids afresh: never answer it. */
       s->caller = -1;
@@ -407,11 +414,32 @@ void wm__coord_worker_up(int w) {
   pump();
 }
 
-int64_t wm__coord_expire(void) {
-  if (!qlen) return -1;
-  int64_t now = wm_now();
-  drop(expired, &now, WM_ETIMEDOUT);
+/* stop_overdue stops the workers of calls still running WM__GRACE_MS past
+ * their deadline (such a function computes without blocking, so it never
+ * sees its deadline; the call then fails with WM_ETIMEDOUT) and returns
+ * the earliest such time still to come, or -1. */
+static int64_t stop_overdue(int64_t now) {
   int64_t next = -1;
+  for (uint32_t i = 0; ntimed && i < slots.cap; i++) {
+    slot *s = slots.objs[i];
+    if (!s || s->deadline < 0 || s->overdue) continue;
+    int64_t at = s->deadline + WM__GRACE_MS;
+    if (at > now) {
+      if (next < 0 || at < next) next = at;
+      continue;
+    }
+    s->overdue = 1;
+    wm__host_kill(s->worker);
+  }
+  return next;
+}
+
+int64_t wm__coord_expire(void) {
+  if (!qlen && !ntimed) return -1;
+  int64_t now = wm_now();
+  int64_t next = stop_overdue(now);
+  if (!qlen) return next;
+  drop(expired, &now, WM_ETIMEDOUT);
   for (qent *q = qhead; q; q = q->next)
     if (q->m.deadline >= 0 && (next < 0 || q->m.deadline < next))
       next = q->m.deadline;

@@ -1,56 +1,66 @@
-/* handles.c: id tables with generations. */
+/* handles.c: id tables (see handles.h for why ids count up). */
 #include "handles.h"
 
 #include <stdlib.h>
 
-#define IDX_BITS 20u
-#define IDX_MASK ((1u << IDX_BITS) - 1)
-#define GEN_MASK 0xfffu
-
+/* grow doubles the table. Ids keep their values, so each moves to slot
+ * (id mod the new cap); two ids that shared no slot before share none now.
+ * On failure the table is untouched. */
 static int grow(wm__htab *t) {
   uint32_t ncap = t->cap ? t->cap * 2 : 64;
-  if (ncap > IDX_MASK) return -1;
-  void **o = realloc(t->objs, ncap * sizeof *o);
-  if (!o) return -1;
-  t->objs = o;
-  uint16_t *g = realloc(t->gens, ncap * sizeof *g);
-  if (!g) return -1;
-  t->gens = g;
-  uint32_t *f = realloc(t->free, ncap * sizeof *f);
-  if (!f) return -1;
-  t->free = f;
-  /* Push new slots so that the lowest index comes out first. */
-  for (uint32_t i = ncap; i > t->cap; i--) {
-    t->objs[i - 1] = NULL;
-    t->gens[i - 1] = 1;
-    t->free[t->nfree++] = i - 1;
+  if (ncap > 2 * WM__H_MAX) return -1;
+  void **objs = calloc(ncap, sizeof *objs);
+  uint32_t *ids = calloc(ncap, sizeof *ids);
+  if (!objs || !ids) {
+    free(objs);
+    free(ids);
+    return -1;
   }
+  for (uint32_t i = 0; i < t->cap; i++) {
+    if (!t->ids[i]) continue;
+    uint32_t j = t->ids[i] & (ncap - 1);
+    ids[j] = t->ids[i];
+    objs[j] = t->objs[i];
+  }
+  free(t->objs);
+  free(t->ids);
+  t->objs = objs;
+  t->ids = ids;
   t->cap = ncap;
   return 0;
 }
 
 uint32_t wm__h_add(wm__htab *t, void *obj) {
-  if (!t->nfree && grow(t)) return 0;
-  uint32_t i = t->free[--t->nfree];
-  t->objs[i] = obj;
-  t->live++;
-  return ((uint32_t)t->gens[i] << IDX_BITS) | (i + 1);
+  if (!obj) return 0;
+  /* At most half full, so that the search below is short and the counter
+   * skips about one value at most for each id it issues. */
+  if ((t->live + 1) * 2 > t->cap && grow(t)) return 0;
+  for (;;) {
+    uint32_t id = ++t->next, i = id & (t->cap - 1);
+    if (!id || t->ids[i]) continue; /* 0 means "no handle"; a taken slot */
+    t->ids[i] = id;
+    t->objs[i] = obj;
+    t->live++;
+    return id;
+  }
 }
 
 void *wm__h_get(const wm__htab *t, uint32_t id) {
-  uint32_t i = (id & IDX_MASK);
-  if (i == 0 || i > t->cap) return NULL;
-  i--;
-  if (t->gens[i] != (id >> IDX_BITS) || !t->objs[i]) return NULL;
-  return t->objs[i];
+  if (!id || !t->cap) return NULL;
+  uint32_t i = id & (t->cap - 1);
+  return t->ids[i] == id ? t->objs[i] : NULL;
 }
 
 void wm__h_del(wm__htab *t, uint32_t id) {
   if (!wm__h_get(t, id)) return;
-  uint32_t i = (id & IDX_MASK) - 1;
+  uint32_t i = id & (t->cap - 1);
+  t->ids[i] = 0;
   t->objs[i] = NULL;
-  t->gens[i] = (uint16_t)((t->gens[i] + 1) & GEN_MASK);
-  if (!t->gens[i]) t->gens[i] = 1;
-  t->free[t->nfree++] = i;
   t->live--;
+}
+
+void wm__h_fini(wm__htab *t) {
+  free(t->objs);
+  free(t->ids);
+  *t = (wm__htab){0};
 }

@@ -12,6 +12,9 @@
 #include "wmesh.h"
 
 #define WM__DEFAULT_WINDOW (512u * 1024u)
+/* How long a call that should have ended (cancelled, or past its deadline)
+ * may go on before its worker is stopped, in ms. */
+#define WM__GRACE_MS 1000
 #define WM__CHUNK (64u * 1024u)
 
 /* ---- Scheduler (sched.c) ---- */

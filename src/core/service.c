@@ -19,7 +19,7 @@ static int start(wm_pipe in, wm_pipe out, wm_fn fn, const wm_opts *o,
     return rc ? rc : WM_EEARLY;
   }
   if (rc == WM_ETIMEDOUT || rc == WM_ECANCELED) {
-    int64_t grace = wm_now() + 1000;
+    int64_t grace = wm_now() + WM__GRACE_MS;
     wm_halt(*c, grace);
     return rc;
   }
@@ -51,7 +51,7 @@ int wm_start_all(const wm_service *svcs, size_t n, const wm_opts *o,
     int rc =
         start(svcs[i].in, svcs[i].out, svcs[i].fn, o, &cs[i], deadline, &taken);
     if (!rc) continue;
-    int64_t grace = (deadline > 0 ? deadline : wm_now()) + 1000;
+    int64_t grace = (deadline > 0 ? deadline : wm_now()) + WM__GRACE_MS;
     wm_halt_all(cs, i, grace);
     /* The services never started still hold their ends: close them, and
      * the failed one's too if wm_go refused it. */

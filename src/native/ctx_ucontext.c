@@ -1,8 +1,13 @@
 /* ctx_ucontext.c: contexts for native builds (unit tests, fuzzing) on
  * ucontext. Stacks are mmap'd with a guard page so that an overflow faults at
- * once instead of corrupting the heap. Every switch is announced to
- * AddressSanitizer: without that it takes the fiber's frames for overflows of
- * the scheduler's stack and reports false errors.
+ * once instead of corrupting the heap. A frame larger than a page could step
+ * over the guard into the mapping below, so the native tests are built with
+ * -fstack-clash-protection (tests/c/CMakeLists.txt): every page of a large
+ * frame is touched on the way down, and the guard catches it.
+ *
+ * Every switch is announced to AddressSanitizer: without that it takes the
+ * fiber's frames for overflows of the scheduler's stack and reports false
+ * errors.
  *
  * wasm32-wasi has no ucontext and no other way to switch stacks, so there
  * wm__ctx_new always fails (the scheduler reports WM_ENOMEM) and the tests

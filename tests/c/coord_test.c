@@ -704,6 +704,26 @@ static void no_worker_alive(void) {
   }
 }
 
+/* Regression, fixed: a call whose function computes without blocking
+ * never sees its deadline, and held its worker for ever. The coordinator
+ * now stops that worker WM__GRACE_MS past the deadline, and the call fails
+ * with WM_ETIMEDOUT, not WM_EDIED. */
+static void overdue_call_stopped(void) {
+  int64_t t0 = wm_now();
+  wm_call a = go(WM_ANY, t0 + 100);
+  got ga = expect_call(1);
+  int kills = stub_kills;
+  stub_run_until(t0 + 100 + WM__GRACE_MS - 1);
+  CHECK_EQ(stub_kills, kills);
+  stub_run_until(t0 + 100 + WM__GRACE_MS);
+  CHECK_EQ(stub_kills, kills + 1);
+  wm__on_worker_exit(1); /* the host stopped it */
+  CHECK_EQ(wm_wait(a, 0), WM_ETIMEDOUT);
+  free(ga.frame);
+  wm__on_worker_up(1);
+  CHECK(stub_timer() < 0);
+}
+
 int main(int argc, char **argv) {
   CHECK_EQ(wm__init(0, 2, 1, 2), 0);
   static const test_case t[] = {
@@ -732,6 +752,7 @@ int main(int argc, char **argv) {
       TEST(js_chain_refused_use_after_free, 0),
       TEST(nested_call_lent_a_slot, 0),
       TEST(no_worker_alive, 0),
+      TEST(overdue_call_stopped, 0),
   };
   return test_main(argc, argv, t, sizeof t / sizeof t[0]);
 }

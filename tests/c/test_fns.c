@@ -816,3 +816,17 @@ static int t_thief(wm_pipe in, wm_pipe out) {
   return put(out, msg);
 }
 WM_EXPORT(t_thief)
+
+/* t_overdue calls t_spin with a deadline 100 ms away and returns what
+ * wm_wait says: the coordinator stops the spinning call's worker once the
+ * grace past its deadline is over, and the call fails with WM_ETIMEDOUT. */
+static int t_overdue(wm_pipe in, wm_pipe out) {
+  (void)in;
+  (void)out;
+  wm_opts o = WM_OPTS_INIT;
+  o.deadline = wm_now() + 100;
+  wm_call c;
+  int rc = wm_go(WM_PIPE_NONE, WM_PIPE_NONE, t_spin, &o, &c);
+  return rc ? rc : wm_wait(c, FOREVER);
+}
+WM_EXPORT(t_overdue)

@@ -86,6 +86,14 @@ test('a timeout stops a function that never blocks, and stats() answers meanwhil
   assert.equal(await mesh.go('t_upper', 'after', { where: 1 }).text(), 'AFTER');
 });
 
+test('a deadline stops a spinning call made from C, too', async () => {
+  // t_overdue waits for a t_spin it started with a 100 ms deadline.
+  const c = mesh.go('t_overdue', undefined, { where: 1, output: false });
+  await assert.rejects(c.result, wmErr(codes.WM_ETIMEDOUT));
+  for (let i = 0; i < 1000 && mesh.dead.size; i++) await sleep(5);
+  assert.equal(await mesh.go('t_upper', 'after', { where: 2 }).text(), 'AFTER');
+});
+
 test('nesting never deadlocks when parents hold every slot', async () => {
   const m = await startMesh({ workers: 2, concurrency: 4 });
   try {
