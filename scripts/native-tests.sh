@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # native-tests.sh: test the portable core (src/core) without Emscripten, in
-# three steps, each reported PASS or FAIL; exits non-zero if any failed.
+# four steps, each reported PASS or FAIL; exits non-zero if any failed.
 #  1. unit tests (tests/c) built with clang under AddressSanitizer (with its
 #     leak checker) and UBSan, run by ctest; known-bug cases must still fail;
 #  2. a short libFuzzer run of the frame decoders (FUZZ_SECONDS, default 20);

@@ -138,12 +138,15 @@ int wm__job_made_any(void);
 
 typedef struct wm__end wm__end;
 
+/* wm__end_check says whether p is an open end that the code running now
+ * may hand to a call: 0, WM_EBADF (not open, or another job's), or WM_EPERM
+ * (a reader where a writer is wanted, if want_writer, or the reverse). */
+int wm__end_check(wm_pipe p, int want_writer);
+
 /* wm__end_export detaches the open end p for a move to another instance and
  * fills d; if the move needs a port, it is stored in *port (else -1). The
  * handle is freed. d->data, if any, is malloc'd and must be freed by the
- * caller. Returns WM_EBADF, WM_EPERM (wrong kind, writer wanted if
- * want_writer), or WM_ENOMEM, with nothing changed. */
-int wm__end_check(wm_pipe p, int want_writer);
+ * caller. Returns WM_EBADF or WM_ENOMEM, with nothing changed. */
 int wm__end_export(wm_pipe p, wm__desc *d, int *port);
 
 /* wm__end_rehandle gives an end a new handle in *p; the old one stops
@@ -174,7 +177,7 @@ int wm__end_import(const wm__desc *d, int port, wm_pipe *p);
  * call was refused) and closes it with err, so that its peer learns why. */
 void wm__end_abort(const wm__desc *d, int port, int err);
 
-/* wm__on_port_frame handles a pipe frame that arrived on port. */
+/* wm__port_frame handles a pipe frame that arrived on port. */
 void wm__port_frame(int port, const uint8_t *p, size_t n);
 
 /* wm__port_room returns where the body of an n-byte DATA frame arriving on
