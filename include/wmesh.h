@@ -33,29 +33,39 @@
 extern "C" {
 #endif
 
-/* Error codes. The runtime's own codes lie in [-99, -1]; a registered
- * function may return any other value as its own result code. */
+/* WM_ERRNO_MAP lists the runtime's error codes, their values and their
+ * descriptions (what wm_strerror returns), once: the enum below, the table
+ * in src/core/errors.c and the JS side's table (js/errors.js, checked
+ * against this list by tests/node/contract.test.mjs) all come from it. The
+ * runtime's own codes lie in [-99, -1]; a registered function may return
+ * any other value as its own result code. */
+#define WM_ERRNO_MAP(X)                                                        \
+  X(EINVAL, -1, "invalid argument")                                            \
+  X(EBADF, -2, "not a live handle")                                            \
+  X(EPERM, -3, "wrong pipe end for this operation")                            \
+  X(EPIPE, -4, "the reading end of the pipe is gone")                          \
+  X(ETIMEDOUT, -5, "deadline passed")                                          \
+  X(ECANCELED, -6, "call cancelled")                                           \
+  X(ENOFN, -7, "function not registered as exportable")                        \
+  X(ENOMEM, -8, "out of memory")                                               \
+  X(EBUSY, -9, "call queue full")                                              \
+  X(EDIED, -10, "worker died")                                                 \
+  X(EPROTO, -11, "malformed or forged message refused")                        \
+  X(ENOTFIBER, -12, "would block outside a fiber")                             \
+  X(ECLOSED, -13, "mesh is shutting down")                                     \
+  X(EEARLY, -14, "service ended before it was ready")                          \
+  X(EOVERFLOW, -15, "subscriber fell too far behind")                          \
+  X(ENOENT, -16, "no such topic")                                              \
+  X(ENOWORKER, -17, "no worker is alive to run the call")
+
+/* The error codes: WM_OK, then WM_EINVAL and the rest of WM_ERRNO_MAP, and
+ * WM_ERRMAX, one past the last. */
+#define WM__ERRNO_ENUM(name, value, text) WM_##name = value,
 enum {
   WM_OK = 0,
-  WM_EINVAL = -1,     /* an argument is out of range or NULL */
-  WM_EBADF = -2,      /* not a live handle (never made, or closed) */
-  WM_EPERM = -3,      /* wrong pipe end for this operation */
-  WM_EPIPE = -4,      /* the reading end of the pipe is gone */
-  WM_ETIMEDOUT = -5,  /* the deadline passed */
-  WM_ECANCELED = -6,  /* the call was cancelled */
-  WM_ENOFN = -7,      /* the function is not registered as exportable */
-  WM_ENOMEM = -8,     /* out of memory */
-  WM_EBUSY = -9,      /* the call queue is full */
-  WM_EDIED = -10,     /* the worker running the call died */
-  WM_EPROTO = -11,    /* a malformed or forged message was refused */
-  WM_ENOTFIBER = -12, /* would block outside a fiber */
-  WM_ECLOSED = -13,   /* the mesh is shutting down */
-  WM_EEARLY = -14,    /* a service ended before it was ready */
-  WM_EOVERFLOW = -15, /* a subscriber fell too far behind and was dropped */
-  WM_ENOENT = -16,    /* no such topic */
-  WM_ENOWORKER = -17, /* no worker is alive to run the call */
-  WM_ERRMAX = -18
+  WM_ERRNO_MAP(WM__ERRNO_ENUM) WM_ERRMAX = -18
 };
+#undef WM__ERRNO_ENUM
 
 /* wm_pipe is one end of a pipe: the reading end or the writing end. */
 typedef struct wm_pipe {

@@ -1,5 +1,6 @@
-// errors.js: the runtime's error codes (mirroring include/wmesh.h) and the
-// Error subclass that carries them to JS callers.
+// errors.js: the runtime's error codes and their descriptions, mirroring
+// WM_ERRNO_MAP in include/wmesh.h (tests/node/contract.test.mjs checks that
+// they agree), and the Error subclass that carries them to JS callers.
 
 /** @type {Readonly<Record<string, number>>} */
 export const codes = Object.freeze({
@@ -53,6 +54,8 @@ const names = Object.fromEntries(Object.entries(codes).map(([k, v]) => [v, k]));
  */
 export function strerror(code) {
   if (code < 0 && -code < messages.length) return messages[-code];
+  // The runtime's range, as wm_strerror says; outside it, a function's own.
+  if (code < 0 && code >= -99) return 'unknown error';
   return `function error ${code}`;
 }
 

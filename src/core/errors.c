@@ -1,28 +1,16 @@
-/* errors.c: the one table of error descriptions. */
+/* errors.c: wm_strerror, over the one list of error codes (WM_ERRNO_MAP in
+ * include/wmesh.h). */
 #include "wmesh.h"
 
-static const char *const messages[] = {
-    "success",
-    "invalid argument",
-    "not a live handle",
-    "wrong pipe end for this operation",
-    "the reading end of the pipe is gone",
-    "deadline passed",
-    "call cancelled",
-    "function not registered as exportable",
-    "out of memory",
-    "call queue full",
-    "worker died",
-    "malformed or forged message refused",
-    "would block outside a fiber",
-    "mesh is shutting down",
-    "service ended before it was ready",
-    "subscriber fell too far behind",
-    "no such topic",
-    "no worker is alive to run the call",
-};
+#define MESSAGE(name, value, text) [-(value)] = text,
+static const char *const messages[] = {"success", WM_ERRNO_MAP(MESSAGE)};
+#undef MESSAGE
+
+/* Every code has its description, and WM_ERRMAX is one past the last. */
+_Static_assert(sizeof messages / sizeof messages[0] == -(WM_ERRMAX),
+               "WM_ERRMAX follows the last code of WM_ERRNO_MAP");
 
 const char *wm_strerror(int err) {
-  if (err > 0 || err <= WM_ERRMAX) return "unknown error";
+  if (err > 0 || err <= WM_ERRMAX || !messages[-err]) return "unknown error";
   return messages[-err];
 }
