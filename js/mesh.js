@@ -57,6 +57,10 @@ const OUT_DEFER = -2;
  * starting is started again (ms). */
 const RESTART_MIN = 50;
 const RESTART_MAX = 2000;
+/** The most workers a mesh may have: far above any machine's cores (more
+ * workers than cores only add switching), and low enough that a typo such
+ * as 10000 fails at once instead of starting thousands of threads. */
+const MAX_WORKERS = 255;
 /** How long stats() and dump() wait for a worker's answer (ms). */
 const ASK_TIMEOUT = 500;
 
@@ -705,6 +709,15 @@ export class Mesh {
  */
 export async function createMesh(o, env) {
   if (!o || !o.module) throw new TypeError('wmesh: createMesh needs { module }');
+  /** @param {string} k @param {number} min @param {number} max */
+  const whole = (k, min, max) => {
+    const v = /** @type {any} */ (o)[k];
+    if (v !== undefined && !(Number.isInteger(v) && v >= min && v <= max))
+      throw new TypeError(`wmesh: createMesh: ${k} must be a whole number from ${min} to ${max}, not ${String(v)}`);
+  };
+  whole('workers', 0, MAX_WORKERS);
+  whole('concurrency', 1, 1 << 20);
+  whole('queue', 0, 1 << 30);
   const mesh = new Mesh(o, env);
   return mesh.launch(o);
 }

@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { WmError, codes } from '../../js/index.js';
+import { WmError, codes, createMesh } from '../../js/index.js';
 import { readableFromPort } from '../../js/pipe.js';
 import { callFrame } from './forge.mjs';
-import { assertNoLeaks, startMesh } from './helpers.mjs';
+import { TEST_MODULE, assertNoLeaks, startMesh } from './helpers.mjs';
 
 /** @type {import('../../js/mesh.js').Mesh} */
 let mesh;
@@ -214,4 +214,9 @@ test("a call's handles are usable only by the function that made them", async ()
   for (let r; !(r = await reader.read()).done; ) rest += new TextDecoder().decode(r.value);
   assert.equal(rest, 'victim:0,1,v,0');
   assert.equal(await victim.result, 0);
+});
+
+test('createMesh refuses sizes that are not whole numbers in range', async () => {
+  for (const o of [{ workers: -1 }, { workers: 1.5 }, { workers: '2' }, { concurrency: 0 }, { queue: -1 }, { workers: 1000 }])
+    await assert.rejects(createMesh({ module: TEST_MODULE, ...o }), TypeError, JSON.stringify(o));
 });
