@@ -243,7 +243,7 @@ int wm__kill(uint32_t id) {
   if (wm__rt.self == 0) {
     wm__coord_kill(0, id);
   } else {
-    uint8_t buf[12];
+    uint8_t buf[WM__CTL_LEN];
     size_t n = wm__enc_ctl(buf, WM__F_KILL, id, WM_EDIED);
     wm__host_ctrl_send(0, buf, n, NULL, 0);
   }
@@ -262,7 +262,7 @@ int wm__cancel(uint32_t id, int reason) {
   } else if (wm__rt.self == 0) {
     wm__coord_cancel(0, c->id, reason);
   } else {
-    uint8_t buf[12];
+    uint8_t buf[WM__CTL_LEN];
     size_t n = wm__enc_cancel(buf, c->id, reason);
     wm__host_ctrl_send(0, buf, n, NULL, 0);
   }
@@ -577,7 +577,7 @@ const char *wm__block_name(const wm__job *job) {
 }
 
 static void reply(int to, uint32_t id, int rc) {
-  uint8_t buf[12];
+  uint8_t buf[WM__CTL_LEN];
   size_t n = wm__enc_done(buf, id, rc);
   wm__host_ctrl_send(to, buf, n, NULL, 0);
 }

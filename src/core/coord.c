@@ -58,7 +58,7 @@ static void reply(int caller, uint32_t id, int rc) {
   if (caller == 0) {
     wm__call_post(id, rc);
   } else {
-    uint8_t buf[12];
+    uint8_t buf[WM__CTL_LEN];
     size_t n = wm__enc_done(buf, id, rc);
     wm__host_ctrl_send(caller, buf, n, NULL, 0);
   }
@@ -90,10 +90,6 @@ static int pick(int where) {
   return best;
 }
 
-static void put32(uint8_t *p, uint32_t v) {
-  for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-
 /* dispatch sends a call to worker w, past its capacity if lent; it takes
  * the frame. */
 static void dispatch(int w, int lent, int from, const wm__callmsg *m,
@@ -108,7 +104,7 @@ static void dispatch(int w, int lent, int from, const wm__callmsg *m,
   }
   *s = (slot){g, from, m->id, w, lent, m->deadline, 0};
   ntimed += m->deadline >= 0;
-  put32(frame + 4, g); /* the worker answers under the coordinator's id */
+  wm__put32(frame + 4, g); /* the worker answers under the coordinator's id */
   workers[w].load++;
   nlent += lent;
   wm__host_ctrl_send(w, frame, n, ports, nports);
@@ -146,8 +142,7 @@ void wm__coord_submit(int from, uint8_t *frame, size_t n, const int *ports,
   if (wm__dec_call(frame, n, (unsigned)nports, &m)) {
     /* The caller waits under the id in the frame, if there is one. */
     if (n >= 8 && from >= 0) {
-      uint32_t id = (uint32_t)frame[4] | (uint32_t)frame[5] << 8 |
-                    (uint32_t)frame[6] << 16 | (uint32_t)frame[7] << 24;
+      uint32_t id = wm__get32(frame + 4);
       reply(from, id, WM_EPROTO);
     }
     free(frame);
@@ -344,7 +339,7 @@ void wm__coord_cancel(int from, uint32_t id, int reason) {
   /* Placed: tell its worker. */
   slot *s = find_slot(from, id);
   if (s) {
-    uint8_t buf[12];
+    uint8_t buf[WM__CTL_LEN];
     size_t n = wm__enc_cancel(buf, s->id, reason);
     wm__host_ctrl_send(s->worker, buf, n, NULL, 0);
   }
@@ -389,7 +384,7 @@ void wm__coord_ready(int from, uint32_t g) {
   if (s->caller == 0) {
     wm__call_ready(s->caller_call);
   } else if (s->caller > 0) {
-    uint8_t buf[12];
+    uint8_t buf[WM__CTL_LEN];
     size_t n = wm__enc_ctl(buf, WM__F_READY, s->caller_call, 0);
     wm__host_ctrl_send(s->caller, buf, n, NULL, 0);
   }

@@ -97,7 +97,7 @@ static void materialize(wm__end *e) {
     e->status = 1;
     return;
   }
-  uint8_t b[12];
+  uint8_t b[WM__CTL_LEN];
   size_t n = wm__enc_ctl(b, WM__F_OUTPORT, e->defer_id, 0);
   wm__host_ctrl_send(0, b, n, &other, 1);
   start(e);

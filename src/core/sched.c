@@ -165,7 +165,7 @@ int wm__job_ready(void) {
   if (j->reply_to < 0) {
     wm__call_ready(j->reply_id);
   } else {
-    uint8_t buf[12];
+    uint8_t buf[WM__CTL_LEN];
     size_t n = wm__enc_ctl(buf, WM__F_READY, j->reply_id, 0);
     wm__host_ctrl_send(j->reply_to, buf, n, NULL, 0);
   }

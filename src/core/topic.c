@@ -169,10 +169,6 @@ int wm_topic_close(wm_topic h) {
   return 0;
 }
 
-static void put32(uint8_t *b, uint32_t v) {
-  for (int i = 0; i < 4; i++) b[i] = (uint8_t)(v >> (8 * i));
-}
-
 /* serve copies a subscriber's queue into its pipe until the topic ends,
  * the subscriber leaves (its pipe breaks) or the topic drops it. */
 static int serve(sub *s, wm_pipe out) {
@@ -188,10 +184,10 @@ static int serve(sub *s, wm_pipe out) {
     s->len--;
     wm__wake_all(&s->t->wq);
     uint8_t hdr[16];
-    put32(hdr, (uint32_t)f->seq);
-    put32(hdr + 4, (uint32_t)(f->seq >> 32));
-    put32(hdr + 8, s->missed);
-    put32(hdr + 12, f->len);
+    wm__put32(hdr, (uint32_t)f->seq);
+    wm__put32(hdr + 4, (uint32_t)(f->seq >> 32));
+    wm__put32(hdr + 8, s->missed);
+    wm__put32(hdr + 12, f->len);
     s->missed = 0;
     int rc = wm_write(out, hdr, sizeof hdr, -1);
     if (!rc) rc = wm_write(out, f->data, f->len, -1);
@@ -213,10 +209,8 @@ static int wm_subscriber(wm_pipe in, wm_pipe out) {
     if (got == sizeof req - 1) break;
   }
   if (got < 9) return WM_EINVAL;
-  uint32_t policy = (uint32_t)req[0] | (uint32_t)req[1] << 8 |
-                    (uint32_t)req[2] << 16 | (uint32_t)req[3] << 24;
-  uint32_t cap = (uint32_t)req[4] | (uint32_t)req[5] << 8 |
-                 (uint32_t)req[6] << 16 | (uint32_t)req[7] << 24;
+  uint32_t policy = wm__get32(req);
+  uint32_t cap = wm__get32(req + 4);
   req[got] = 0;
   const char *name = (const char *)req + 8;
   if (policy > WM_SUB_DISCONNECT || !cap || cap > QUEUE_MAX ||
@@ -256,8 +250,8 @@ int wm_subscribe(const char *name, int where, int policy, uint32_t queue,
     return rc;
   }
   uint8_t req[8];
-  put32(req, (uint32_t)policy);
-  put32(req + 4, queue);
+  wm__put32(req, (uint32_t)policy);
+  wm__put32(req + 4, queue);
   wm_write(qw, req, 8, 0); /* a new local pipe has room for the request */
   wm_write(qw, name, strlen(name), 0);
   wm_close(qw);

@@ -13,28 +13,16 @@
 _Static_assert(CALL_HDR + 4 * (WM__MAX_BLOCK - 1) + 2 * DESC_HDR <= 4096u,
                "WM__MAX_CTRL holds the longest CALL");
 
-static void put32(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)v;
-  p[1] = (uint8_t)(v >> 8);
-  p[2] = (uint8_t)(v >> 16);
-  p[3] = (uint8_t)(v >> 24);
-}
-
-static uint32_t get32(const uint8_t *p) {
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-         (uint32_t)p[3] << 24;
-}
-
 static size_t desc_size(const wm__desc *d) { return DESC_HDR + d->datalen; }
 
 static uint8_t *put_desc(uint8_t *p, const wm__desc *d) {
   p[0] = d->flags;
   p[1] = d->port;
   p[2] = p[3] = 0;
-  put32(p + 4, (uint32_t)d->status);
-  put32(p + 8, d->window);
-  put32(p + 12, d->count);
-  put32(p + 16, d->datalen);
+  wm__put32(p + 4, (uint32_t)d->status);
+  wm__put32(p + 8, d->window);
+  wm__put32(p + 12, d->count);
+  wm__put32(p + 16, d->datalen);
   if (d->datalen) memcpy(p + DESC_HDR, d->data, d->datalen);
   return p + DESC_HDR + d->datalen;
 }
@@ -53,13 +41,13 @@ int wm__enc_call(const wm__callmsg *m, uint8_t **out, size_t *len) {
   p[1] = (uint8_t)nports;
   p[2] = (uint8_t)m->nmore;
   p[3] = 0;
-  put32(p + 4, m->id);
-  put32(p + 8, m->fn);
-  put32(p + 12, (uint32_t)m->where);
-  put32(p + 16, (uint32_t)((uint64_t)m->deadline & 0xffffffffu));
-  put32(p + 20, (uint32_t)((uint64_t)m->deadline >> 32));
+  wm__put32(p + 4, m->id);
+  wm__put32(p + 8, m->fn);
+  wm__put32(p + 12, (uint32_t)m->where);
+  wm__put32(p + 16, (uint32_t)((uint64_t)m->deadline & 0xffffffffu));
+  wm__put32(p + 20, (uint32_t)((uint64_t)m->deadline >> 32));
   for (uint32_t i = 0; i < m->nmore; i++)
-    put32(p + CALL_HDR + 4 * i, m->more[i]);
+    wm__put32(p + CALL_HDR + 4 * i, m->more[i]);
   put_desc(put_desc(p + CALL_HDR + 4 * m->nmore, &m->in), &m->out);
   *len = n;
   return 0;
@@ -68,16 +56,16 @@ int wm__enc_call(const wm__callmsg *m, uint8_t **out, size_t *len) {
 static size_t enc_idrc(uint8_t *buf, uint8_t type, uint32_t id, int32_t v) {
   buf[0] = type;
   buf[1] = buf[2] = buf[3] = 0;
-  put32(buf + 4, id);
-  put32(buf + 8, (uint32_t)v);
+  wm__put32(buf + 4, id);
+  wm__put32(buf + 8, (uint32_t)v);
   return 12;
 }
 
 static int dec_idrc(const uint8_t *p, size_t n, uint8_t type, uint32_t *id,
                     int32_t *v) {
   if (n != 12 || p[0] != type || p[1] || p[2] || p[3]) return WM_EPROTO;
-  *id = get32(p + 4);
-  *v = (int32_t)get32(p + 8);
+  *id = wm__get32(p + 4);
+  *v = (int32_t)wm__get32(p + 8);
   return 0;
 }
 
@@ -140,10 +128,10 @@ static int get_desc(const uint8_t *p, size_t n, size_t *pos, unsigned nports,
   const uint8_t *q = p + *pos;
   d->flags = q[0];
   d->port = q[1];
-  d->status = (int32_t)get32(q + 4);
-  d->window = get32(q + 8);
-  d->count = get32(q + 12);
-  d->datalen = get32(q + 16);
+  d->status = (int32_t)wm__get32(q + 4);
+  d->window = wm__get32(q + 8);
+  d->count = wm__get32(q + 12);
+  d->datalen = wm__get32(q + 16);
   if (q[2] || q[3] || (d->flags & ~WM__D_MASK)) return WM_EPROTO;
   if (d->datalen > n - *pos - DESC_HDR) return WM_EPROTO;
   d->data = d->datalen ? q + DESC_HDR : NULL;
@@ -182,15 +170,15 @@ int wm__dec_call(const uint8_t *p, size_t n, unsigned nports, wm__callmsg *m) {
   if (n < CALL_HDR || p[0] != WM__F_CALL || p[3]) return WM_EPROTO;
   if (p[1] != nports || nports > WM__MAX_PORTS) return WM_EPROTO;
   if (p[2] >= WM__MAX_BLOCK || n - CALL_HDR < 4u * p[2]) return WM_EPROTO;
-  m->id = get32(p + 4);
-  m->fn = get32(p + 8);
-  m->where = (int32_t)get32(p + 12);
-  m->deadline =
-      (int64_t)((uint64_t)get32(p + 16) | (uint64_t)get32(p + 20) << 32);
+  m->id = wm__get32(p + 4);
+  m->fn = wm__get32(p + 8);
+  m->where = (int32_t)wm__get32(p + 12);
+  m->deadline = (int64_t)((uint64_t)wm__get32(p + 16) |
+                          (uint64_t)wm__get32(p + 20) << 32);
   if (m->deadline < -1) return WM_EPROTO;
   m->nmore = p[2];
   for (uint32_t i = 0; i < m->nmore; i++)
-    m->more[i] = get32(p + CALL_HDR + 4 * i);
+    m->more[i] = wm__get32(p + CALL_HDR + 4 * i);
   size_t pos = CALL_HDR + 4 * m->nmore;
   unsigned used = 0;
   if (get_desc(p, n, &pos, nports, &used, &m->in)) return WM_EPROTO;
@@ -227,11 +215,11 @@ int wm__dec_pipe(const uint8_t *p, size_t n, wm__pipemsg *m) {
     return n == 1 ? 0 : WM_EPROTO;
   case WM__F_ERR:
     if (n != 5) return WM_EPROTO;
-    m->value = (int32_t)get32(p + 1);
+    m->value = (int32_t)wm__get32(p + 1);
     return m->value < 0 ? 0 : WM_EPROTO;
   case WM__F_CREDIT:
     if (n != 5) return WM_EPROTO;
-    m->value = (int32_t)get32(p + 1);
+    m->value = (int32_t)wm__get32(p + 1);
     return m->value > 0 && (uint32_t)m->value <= WM__MAX_WINDOW ? 0 : WM_EPROTO;
   default:
     return WM_EPROTO;

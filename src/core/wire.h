@@ -94,11 +94,30 @@ typedef struct wm__pipemsg {
   uint32_t len;
 } wm__pipemsg;
 
+/* WM__CTL_LEN is the size of every frame of DONE's layout (DONE, CANCEL,
+ * READY, KILL, OUTPORT): type, three bytes of padding, u32 id, i32 value. */
+#define WM__CTL_LEN 12u
+
+/* wm__put32 and wm__get32 write and read a little-endian u32: every number
+ * on the wire is one, whatever the host's byte order. */
+static inline void wm__put32(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)v;
+  p[1] = (uint8_t)(v >> 8);
+  p[2] = (uint8_t)(v >> 16);
+  p[3] = (uint8_t)(v >> 24);
+}
+
+static inline uint32_t wm__get32(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+         (uint32_t)p[3] << 24;
+}
+
 /* wm__enc_call encodes m into a new malloc'd buffer. Returns 0, WM_ENOMEM or
  * WM_EINVAL for a block too long (and *out is NULL). */
 int wm__enc_call(const wm__callmsg *m, uint8_t **out, size_t *len);
 
-/* wm__enc_done writes a DONE frame into buf (12 bytes) and returns its size. */
+/* wm__enc_done writes a DONE frame into buf (WM__CTL_LEN bytes) and returns
+ * its size. */
 size_t wm__enc_done(uint8_t *buf, uint32_t id, int32_t rc);
 
 /* wm__dec_type returns the type byte of a frame, or 0 if it is empty. */
@@ -115,7 +134,7 @@ int wm__dec_call(const uint8_t *p, size_t n, unsigned nports, wm__callmsg *m);
 /* wm__dec_done decodes a DONE frame. Returns WM_EPROTO if malformed. */
 int wm__dec_done(const uint8_t *p, size_t n, uint32_t *id, int32_t *rc);
 
-/* wm__enc_ctl writes a 12-byte frame of DONE's layout of any type, and
+/* wm__enc_ctl writes a WM__CTL_LEN-byte frame of DONE's layout of any type, and
  * wm__dec_ctl reads one of the given type; WM_EPROTO if malformed. */
 size_t wm__enc_ctl(uint8_t *buf, uint8_t type, uint32_t id, int32_t v);
 int wm__dec_ctl(const uint8_t *p, size_t n, uint8_t type, uint32_t *id,
@@ -133,7 +152,8 @@ int wm__enc_out(uint32_t id, int32_t status, const void *data, size_t n,
 int wm__dec_out(const uint8_t *p, size_t n, uint32_t *id, int32_t *status,
                 const uint8_t **data, size_t *len);
 
-/* wm__enc_cancel writes a CANCEL frame (12 bytes) and returns its size. */
+/* wm__enc_cancel writes a CANCEL frame (WM__CTL_LEN bytes) and returns its
+ * size. */
 size_t wm__enc_cancel(uint8_t *buf, uint32_t id, int32_t reason);
 
 /* wm__dec_cancel decodes a CANCEL frame; the reason must be an error.
