@@ -56,14 +56,15 @@ extern "C" {
   X(EEARLY, -14, "service ended before it was ready")                          \
   X(EOVERFLOW, -15, "subscriber fell too far behind")                          \
   X(ENOENT, -16, "no such topic")                                              \
-  X(ENOWORKER, -17, "no worker is alive to run the call")
+  X(ENOWORKER, -17, "no worker is alive to run the call")                      \
+  X(EINPUT, -18, "the call's input failed")
 
 /* The error codes: WM_OK, then WM_EINVAL and the rest of WM_ERRNO_MAP, and
  * WM_ERRMAX, one past the last. */
 #define WM__ERRNO_ENUM(name, value, text) WM_##name = value,
 enum {
   WM_OK = 0,
-  WM_ERRNO_MAP(WM__ERRNO_ENUM) WM_ERRMAX = -18
+  WM_ERRNO_MAP(WM__ERRNO_ENUM) WM_ERRMAX = -19
 };
 #undef WM__ERRNO_ENUM
 

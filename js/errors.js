@@ -21,6 +21,7 @@ export const codes = Object.freeze({
   WM_EOVERFLOW: -15,
   WM_ENOENT: -16,
   WM_ENOWORKER: -17,
+  WM_EINPUT: -18,
 });
 
 const messages = [
@@ -42,6 +43,7 @@ const messages = [
   'subscriber fell too far behind',
   'no such topic',
   'no worker is alive to run the call',
+  "the call's input failed",
 ];
 
 const names = Object.fromEntries(Object.entries(codes).map(([k, v]) => [v, k]));

@@ -205,6 +205,7 @@ export declare const codes: Readonly<{
   WM_EOVERFLOW: -15;
   WM_ENOENT: -16;
   WM_ENOWORKER: -17;
+  WM_EINPUT: -18;
 }>;
 
 export type CodeName = keyof typeof codes;

@@ -351,8 +351,10 @@ export class Mesh {
     // for its deadline, not for the worker's end.
     if (rc === codes.WM_EDIED && p.forced) rc = p.forced;
     p.out?.end(rc);
-    if (rc === 0) p.resolve(0);
-    else p.reject(new WmError(rc, p.name));
+    if (rc === 0) return p.resolve(0);
+    const e = new WmError(rc, p.name);
+    if (rc === codes.WM_EINPUT && p.inputError !== undefined) e.cause = p.inputError;
+    p.reject(e);
   }
 
   /**
@@ -501,7 +503,9 @@ export class Mesh {
       result.then(done, done);
     }
     if (inCh) {
-      new PortWriter(inCh.port1, window).pump(whole ?? /** @type {any} */ (input)).catch(() => {});
+      // A failing input reaches the function as WM_EINPUT; the caller gets
+      // what failed as the cause of the call's error.
+      new PortWriter(inCh.port1, window).pump(whole ?? /** @type {any} */ (input)).catch((e) => (p.inputError = e));
     }
     const output = out ?? (outCh ? readableFromPort(outCh.port1, window, name) : null);
     const call = new Call(name, output, result);

@@ -231,7 +231,10 @@ export class PortWriter {
 
   /**
    * pump writes a whole input, then closes: with EOF at its end, or with
-   * WM_ECANCELED if reading the input failed (the error is rethrown).
+   * WM_EINPUT if reading the input failed (a stream that errored, an
+   * iterator that threw, a chunk that is neither bytes nor a string): the
+   * function reads that error after the bytes before it. The error is
+   * rethrown.
    * @param {Input | undefined} input
    */
   async pump(input) {
@@ -239,7 +242,7 @@ export class PortWriter {
       if (input !== undefined && input !== null) await this.#pumpInput(input);
       this.close();
     } catch (e) {
-      this.close(codes.WM_ECANCELED);
+      this.close(codes.WM_EINPUT);
       throw e;
     }
   }

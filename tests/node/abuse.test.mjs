@@ -220,3 +220,34 @@ test('createMesh refuses sizes that are not whole numbers in range', async () =>
   for (const o of [{ workers: -1 }, { workers: 1.5 }, { workers: '2' }, { concurrency: 0 }, { queue: -1 }, { workers: 1000 }])
     await assert.rejects(createMesh({ module: TEST_MODULE, ...o }), TypeError, JSON.stringify(o));
 });
+
+test('an input that fails reaches the function as WM_EINPUT, with the cause', async () => {
+  const boom = new Error('boom');
+  const inputs = {
+    'a throwing iterator': (function* () {
+      yield 'abc';
+      throw boom;
+    })(),
+    'a throwing async iterator': (async function* () {
+      yield 'abc';
+      throw boom;
+    })(),
+    'an erroring stream': new ReadableStream({
+      start(c) {
+        c.enqueue(new Uint8Array(3));
+        c.error(boom);
+      },
+    }),
+    'a chunk that is not bytes': [1, 2, 3],
+  };
+  for (const [what, input] of Object.entries(inputs)) {
+    const c = mesh.go('t_cat', /** @type {any} */ (input));
+    const e = await c.result.then(
+      () => null,
+      (x) => x,
+    );
+    assert.ok(e instanceof WmError && e.code === codes.WM_EINPUT, `${what}: ${e}`);
+    if (what !== 'a chunk that is not bytes') assert.equal(e.cause, boom, what);
+    else assert.ok(e.cause instanceof TypeError, what);
+  }
+});
