@@ -24,6 +24,9 @@ set(WMESH_LINK_FLAGS
   -sMODULARIZE=1
   -sEXPORT_NAME=wmeshModule
   -sASYNCIFY=1
+  # A fiber's stack is heap with no guard page: check every move of the
+  # stack pointer against the running fiber's stack (src/em/ctx_em.c).
+  -sSTACK_OVERFLOW_CHECK=2
   -sALLOW_MEMORY_GROWTH=1
   -sINITIAL_MEMORY=33554432
   -sENVIRONMENT=web,worker,node

@@ -4,6 +4,8 @@
 // js/serve.js never know which platform they run on.
 import { absolute, loadFactory } from './glue.js';
 
+import { closePorts } from './ports.js';
+
 export { loadFactory };
 
 /** @returns {number} */
@@ -65,6 +67,7 @@ export function spawn(data) {
   return {
     post: (m, t) => {
       if (exited === null) w.postMessage(m, t ?? []);
+      else closePorts(t);
     },
     onMessage: (f) => w.addEventListener('message', (e) => f(e.data)),
     // A late listener still hears of a death that already happened.

@@ -7,6 +7,8 @@ import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
+import { closePorts } from './ports.js';
+
 const require = createRequire(import.meta.url);
 
 /** @returns {number} */
@@ -68,6 +70,7 @@ export function spawn(data) {
   return {
     post: (m, t) => {
       if (exited === null) w.postMessage(m, t ?? []);
+      else closePorts(t);
     },
     onMessage: (f) => w.on('message', f),
     // A late listener still hears of an exit that already happened.

@@ -14,11 +14,13 @@
 #define POOLED_MAX 64u
 
 static const char *current_test = "?";
+int check_abort;
 
 void check_fail(const char *file, int line, const char *expr, const char *why) {
   printf("FAIL %s: %s:%d: %s%s%s\n", current_test, file, line, expr,
          why ? ": " : "", why ? why : "");
   fflush(stdout);
+  if (check_abort) abort();
   /* _Exit skips LeakSanitizer, whose report would bury this one. */
   _Exit(1);
 }

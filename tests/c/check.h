@@ -42,6 +42,10 @@ int test_main(int argc, char **argv, const test_case *t, size_t n);
   } while (0)
 
 void check_fail(const char *file, int line, const char *expr, const char *why);
+
+/* check_abort makes a failed check abort() rather than exit: a fuzz target
+ * sets it, so that libFuzzer sees the failure and keeps the input. */
+extern int check_abort;
 void check_fail_eq(const char *file, int line, const char *a, const char *b,
                    long long va, long long vb);
 

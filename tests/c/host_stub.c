@@ -209,7 +209,9 @@ int stub_readies, stub_kills;
 int stub_outs, stub_out_token, stub_out_status, stub_out_port = -1;
 size_t stub_out_len;
 uint8_t stub_out_data[256];
+void (*stub_observe)(int what, int token, int value);
 void wm__host_out(int token, int status, const void *p, size_t n) {
+  if (stub_observe) stub_observe(STUB_OUT, token, status);
   stub_outs++;
   stub_out_token = token;
   stub_out_status = status;
@@ -220,13 +222,14 @@ void wm__host_outport(int token, int port) {
   stub_out_token = token;
   stub_out_port = port;
   stub_take(port); /* the test side reads from it, as the JS host does */
+  if (stub_observe) stub_observe(STUB_OUTPORT, token, port);
 }
 void wm__host_ready(int token) {
-  (void)token;
+  if (stub_observe) stub_observe(STUB_READY, token, 0);
   stub_readies++;
 }
 void wm__host_kill(int w) {
-  (void)w;
+  if (stub_observe) stub_observe(STUB_KILL, w, 0);
   stub_kills++;
 }
 
@@ -234,9 +237,11 @@ double wm__host_now(void) { return (double)now; }
 
 /* ---- event loop ---- */
 
+/* next is where deliver_one looks first, so that no port starves. */
+static int next;
+
 /* deliver_one hands the core one port event, if any is due. */
 static int deliver_one(void) {
-  static int next;
   for (int k = 0; k < nports; k++) {
     int id = (next + k) % nports;
     port *p = &ports[id];
@@ -345,6 +350,15 @@ int stub_peer_gone(int id) {
   CHECK(p != NULL);
   return p->peer_gone;
 }
+
+int stub_held(int id) { return get(id, 1) != NULL; }
+
+int stub_reset(void) {
+  if (stub_ports_open()) return -1;
+  nports = nfree = next = 0;
+  return 0;
+}
+int stub_port_ids(void) { return nports; }
 
 int stub_ports_open(void) {
   int k = 0;

@@ -92,6 +92,25 @@ extern uint8_t stub_out_data[256];
 /* stub_unread counts control frames and done reports not yet taken. */
 int stub_unread(void);
 
+/* stub_held says whether the test holds port, open; stub_port_ids bounds
+ * the ids ever given out, so that a test can sweep its ports without
+ * tracking each move (tests/c/fuzz_calls.c closes them all at the end). */
+int stub_held(int port);
+int stub_port_ids(void);
+
+/* stub_reset, once every port is closed, numbers ports from 0 again and
+ * delivers from the first, as in a new process: a fuzz target that starts
+ * each input this way sees the same ports whatever ran before. Returns 0,
+ * or -1 if a port is open. */
+int stub_reset(void);
+
+/* stub_observe, if set, sees every wm__host_out (value: the status),
+ * wm__host_outport (value: the port), wm__host_ready and wm__host_kill
+ * (token: the worker) as it happens, which the counters above cannot show
+ * when several come in one run. It must not call into the core. */
+enum { STUB_OUT, STUB_OUTPORT, STUB_READY, STUB_KILL };
+extern void (*stub_observe)(int what, int token, int value);
+
 #include "../../src/core/entry.h"
 
 #endif
