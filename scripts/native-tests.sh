@@ -3,12 +3,13 @@
 # four steps, each reported PASS or FAIL; exits non-zero if any failed.
 #  1. unit tests (tests/c) built with clang under AddressSanitizer (with its
 #     leak checker) and UBSan, run by ctest; known-bug cases must still fail;
-#  2. a short libFuzzer run of the frame decoders (FUZZ_SECONDS, default 20);
+#  2. a short libFuzzer run of each target, the frame decoders and the
+#     coordinator's state machine (FUZZ_SECONDS each, default 20);
 #  3. the same unit tests built with gcc -O2, no sanitizers: other warnings,
 #     optimised code;
 #  4. the same unit tests built for wasm32-wasi and run under node:wasi.
 # For a long fuzzing run use scripts/fuzz.sh [SECONDS] (default 600), which
-# keeps its corpus in build-native/fuzz-corpus between runs.
+# keeps its corpora in build-native/fuzz-corpus between runs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -71,7 +72,7 @@ wasi_unit() {
 }
 
 step "native unit tests (clang, ASan+UBSan)" native_unit
-step "fuzz wire decoders (${FUZZ_SECONDS}s)" fuzz_short
+step "fuzz decoders and calls (${FUZZ_SECONDS}s each)" fuzz_short
 step "native unit tests (gcc -O2)" gcc_unit
 step "wasm32-wasi unit tests (node:wasi)" wasi_unit
 

@@ -37,7 +37,10 @@ int wm_halt(wm_call c, int64_t grace) {
   if (!rc) rc = wm__cancel(c.id, WM_ECANCELED);
   if (rc) return rc;
   rc = wm_wait(c, grace);
-  if (rc != WM_ETIMEDOUT) return rc;
+  /* WM_ETIMEDOUT is also a result: a call past its own deadline ends with
+   * it, and the wait then took the handle. Only a live handle means the
+   * grace ran out. */
+  if (rc != WM_ETIMEDOUT || wm__own_call(c.id)) return rc;
   /* Grace is over: stop its worker, which fails the call with WM_EDIED. */
   if (wm__kill(c.id)) return WM_ETIMEDOUT;
   return wm_wait(c, -1);

@@ -93,12 +93,6 @@ static void trace(const char *fmt, ...) {
   va_end(ap);
 }
 
-/* WM_FUZZ_ALLOW names known bugs, comma-separated, that the oracles let
- * pass, so that a long run can look past them until they are fixed (see
- * tests/c/fuzz_calls_seeds/README). By default every one is reported. */
-static const char *allow;
-static int allowed(const char *bug) { return allow && strstr(allow, bug); }
-
 static void dump_core(void) {
   static char buf[1 << 16];
   wm_dump(buf, sizeof buf);
@@ -1058,16 +1052,6 @@ static int actor_cmd(actor *a, const uint8_t *c) {
     int rc = wm_halt(a->calls[k].c, wm_now() + c[2] * 10);
     a->busy = 0;
     trace("  actor %d: wm_halt of call %d gave %d\n", (int)(a - M.act), k, rc);
-    /* Known bug halt-result: a call that ends with WM_ETIMEDOUT within the
-     * grace reads as the grace running out, and wm_halt then returns
-     * WM_EBADF in place of the result. */
-    int r;
-    if (rc == WM_EBADF && allowed("halt-result") &&
-        look(a->calls[k].c, &r) == 0) {
-      a->calls[k].live = 0;
-      if (a->calls[k].kind == K_ACTOR) M.act[a->calls[k].child].collected = 1;
-      break;
-    }
     settled(a, k, rc);
     break;
   }
@@ -1763,7 +1747,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
   }
   check_abort = 1;
   tracing = getenv("WM_FUZZ_TRACE") != NULL;
-  allow = getenv("WM_FUZZ_ALLOW");
   stub_observe = observe;
   if (wm__init(0, NW, CAP, QMAX)) abort();
   return 0;

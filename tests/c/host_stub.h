@@ -108,7 +108,12 @@ int stub_reset(void);
  * wm__host_outport (value: the port), wm__host_ready and wm__host_kill
  * (token: the worker) as it happens, which the counters above cannot show
  * when several come in one run. It must not call into the core. */
-enum { STUB_OUT, STUB_OUTPORT, STUB_READY, STUB_KILL };
+enum {
+  STUB_OUT,
+  STUB_OUTPORT,
+  STUB_READY,
+  STUB_KILL
+};
 extern void (*stub_observe)(int what, int token, int value);
 
 #include "../../src/core/entry.h"
