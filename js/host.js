@@ -4,6 +4,7 @@
 // core calls through Module.wmHost (src/em/host_em.c).
 
 import { uninitialized } from './alloc.js';
+import { WmError, codes } from './errors.js';
 import {
   CHUNK,
   F_CREDIT,
@@ -69,13 +70,19 @@ const SPARES_KEPT = 16;
  * the owner's batchCtrl() says more are coming (the main thread: while other
  * JS calls are in flight); and after any frame held for the same
  * destination, to keep the order.
- * @typedef {{ f: ArrayBuffer | string, p: MessagePort[], e: ArrayBuffer[][] }} CtrlFrame
+ * @typedef {{ f: ArrayBuffer | string, p: MessagePort[], e: unknown[][] }} CtrlFrame
  * @typedef {string | ({ t: 'f' } & CtrlFrame) | { t: 'fs', l: (string | CtrlFrame)[] }} CtrlMessage
  *
  * @callback PostCtrl
  * @param {number} dest instance number
  * @param {CtrlMessage} msg
  * @param {Transferable[]} transfer what msg moves: frames, ports, early frames
+ */
+
+/**
+ * A port of the table; bind() remembers its close listener on it, for
+ * #quiet to remove.
+ * @typedef {MessagePort & { wmOnClose?: (() => void) | null }} HostPort
  */
 
 export const STATS_FIELDS = /** @type {const} */ ([
@@ -123,7 +130,7 @@ export class Host {
     this.onOut = onOut ?? (() => {});
     /** @type {(token: number, port: MessagePort) => void} */
     this.onOutPort = onOutPort ?? ((_, p) => p.close());
-    /** @type {(MessagePort | undefined)[]} */
+    /** @type {(HostPort | undefined)[]} */
     this.ports = [];
     /** @type {number[]} */
     this.freeIds = [];
@@ -172,7 +179,8 @@ export class Host {
     return id;
   }
 
-  /** takePort removes a port from the table, to move or close it. */
+  /** takePort removes a port from the table, to move or close it.
+   * @param {number} id */
   takePort(id) {
     const p = this.ports[id];
     if (!p) return undefined;
@@ -185,16 +193,16 @@ export class Host {
     return p;
   }
 
-  /** #quiet stops reporting a port's close to the core. */
+  /** #quiet stops reporting a port's close to the core.
+   * @param {HostPort} p */
   #quiet(p) {
-    // @ts-ignore: set by bind
     if (p.wmOnClose) p.removeEventListener('close', p.wmOnClose);
-    // @ts-ignore
     p.wmOnClose = null;
   }
 
-  // ---- host interface (called from C) ----
+  // ---- host interface (called from C): every argument is a number ----
 
+  /** @param {number} dest @param {number} ptr @param {number} n @param {number} portsPtr @param {number} nports */
   ctrlSend(dest, ptr, n, portsPtr, nports) {
     const heap = this.mod.HEAPU8;
     const frame =
@@ -202,7 +210,7 @@ export class Host {
         ? frameString(heap.subarray(ptr, ptr + n))
         : heap.slice(ptr, ptr + n).buffer;
     const ports = [];
-    /** @type {ArrayBuffer[][]} */
+    /** @type {unknown[][]} */
     const early = [];
     for (let i = 0; i < nports; i++) {
       const id = this.mod.HEAP32[(portsPtr >> 2) + i];
@@ -268,6 +276,7 @@ export class Host {
     this.ctrlOut.clear();
   }
 
+  /** @param {number} id @param {number} type @param {number} ptr @param {number} n */
   portSend(id, type, ptr, n) {
     const p = this.ports[id];
     if (!p) return;
@@ -292,6 +301,7 @@ export class Host {
     p.postMessage(b.buffer, [b.buffer]);
   }
 
+  /** @param {number} otherPtr */
   channel(otherPtr) {
     const ch = new MessageChannel();
     const a = this.addPort(ch.port1);
@@ -299,6 +309,7 @@ export class Host {
     return a;
   }
 
+  /** @param {number} id */
   bind(id) {
     const p = this.ports[id];
     if (!p) return;
@@ -309,8 +320,7 @@ export class Host {
         if (this.ports[id] !== p) return;
         this.#enter(() => this.mod._wm__on_port_close(id));
       };
-      // @ts-ignore: remembered for #quiet
-      p.wmOnClose = onClose;
+      p.wmOnClose = onClose; // for #quiet
       p.addEventListener('close', onClose);
     };
     const early = this.early.get(id);
@@ -324,6 +334,7 @@ export class Host {
     });
   }
 
+  /** @param {number} id */
   detach(id) {
     const p = this.ports[id];
     if (!p) return;
@@ -334,11 +345,13 @@ export class Host {
     p.onmessage = (e) => early.push(e.data);
   }
 
+  /** @param {number} id */
   close(id) {
     const p = this.takePort(id);
     if (p) p.close();
   }
 
+  /** @param {number} at */
   timer(at) {
     // The core asks again after every run: keep a timer that is already
     // set for that time rather than make a new one.
@@ -365,23 +378,28 @@ export class Host {
     });
   }
 
+  /** @param {number} token @param {number} rc */
   done(token, rc) {
     this.onDone(token, rc);
   }
 
+  /** @param {number} token */
   ready(token) {
     this.onReady(token);
   }
 
+  /** @param {number} token @param {number} status @param {number} ptr @param {number} n */
   out(token, status, ptr, n) {
     this.onOut(token, status, this.mod.HEAPU8.slice(ptr, ptr + n));
   }
 
+  /** @param {number} token @param {number} id */
   outport(token, id) {
     const p = this.takePort(id);
     if (p) this.onOutPort(token, p);
   }
 
+  /** @param {number} w */
   kill(w) {
     this.onKill(w);
   }
@@ -396,11 +414,12 @@ export class Host {
   copyIn(bytes, extra = 0) {
     const at = (bytes.length + 3) & ~3;
     const ptr = this.mod._wm__scratch(at + extra + 4);
-    if (!ptr) throw new Error('wmesh: out of memory');
+    if (!ptr) throw new WmError(codes.WM_ENOMEM);
     this.mod.HEAPU8.set(bytes, ptr);
     return ptr;
   }
 
+  /** @param {number} id @param {unknown} data a port message, checked here */
   deliverPort(id, data) {
     if (this.closed) return;
     this.framesIn++;

@@ -48,6 +48,19 @@ function wholeInput(input) {
  * @property {number} [window] bytes in flight per pipe (512 KiB; from
  *   1 KiB, MIN_WINDOW in js/options.js, to 64 MiB)
  * @property {boolean} [output] false: the function gets no output pipe
+ *
+ * @typedef {object} Pending a JS call in flight, by its token
+ * @property {(rc: number) => void} resolve
+ * @property {(e: Error) => void} reject
+ * @property {string} name
+ * @property {(() => void) | undefined} ready told when the function calls
+ *   wm_ready (start()'s)
+ * @property {import('./pipe.js').DeferredOutput | null} out its output, if
+ *   deferred
+ * @property {Promise<number>} [settled] its result
+ * @property {number} [forced] the code it fails with if its worker is
+ *   stopped (WM_ETIMEDOUT: its deadline passed)
+ * @property {unknown} [inputError] what failed as its input was read
  */
 
 /** wm__js_call's out_port for a deferred output (WM__JS_DEFER). */
@@ -186,7 +199,7 @@ export class Mesh {
     this.env = env;
     /** @type {ReturnType<Env['spawn']>[]} index 1..n */
     this.workers = [];
-    /** @type {Map<number, {resolve: (rc: number) => void, reject: (e: Error) => void, name: string}>} */
+    /** @type {Map<number, Pending>} */
     this.pending = new Map();
     /** @type {Map<number, {worker: number, resolve: (s: object) => void}>} */
     this.statWaits = new Map();
@@ -263,6 +276,7 @@ export class Mesh {
     return this.workers.length - 1;
   }
 
+  /** @param {number} i @param {any} m a message from worker i, checked here */
   #fromWorker(i, m) {
     if (this.closed || m == null) return;
     // A string (even an empty one) is a control frame (js/host.js); objects say what they are.
@@ -296,6 +310,7 @@ export class Mesh {
     });
   }
 
+  /** @param {number} i */
   #workerExit(i) {
     this.dead.add(i);
     for (const w of this.statWaits.values()) if (w.worker === i) w.resolve({ dead: 1 });
@@ -343,6 +358,7 @@ export class Mesh {
     for (const w of new Set(list)) this.workers[w]?.terminate();
   }
 
+  /** @param {number} token @param {number} rc */
   #done(token, rc) {
     const p = this.pending.get(token);
     if (!p) return;
@@ -406,7 +422,8 @@ export class Mesh {
   /**
    * @param {(string | number)[]} fns
    * @param {Input | undefined} input
-   * @param {CallOptions} opts
+   * @param {CallOptions & { onReady?: () => void }} opts (onReady: told by
+   *   start() when the service is ready)
    */
   #call(fns, input, opts) {
     if (this.closed || this.closing) throw new WmError(codes.WM_ECLOSED);
@@ -437,7 +454,7 @@ export class Mesh {
       this.pending.set(token, { resolve, reject, name, ready: opts?.onReady, out }),
     );
     result.catch(() => {}); // a caller who only reads the output must not crash the process
-    const p = /** @type {any} */ (this.pending.get(token));
+    const p = /** @type {Pending} */ (this.pending.get(token));
     p.settled = result;
     const h = this.host;
     const inId = inCh ? h.addPort(inCh.port2) : -1;
@@ -486,6 +503,7 @@ export class Mesh {
         () => clearTimeout(timer),
       );
     };
+    /** @type {(() => void)[]} */
     const cleanup = [];
     if (signal) {
       const onAbort = () => cancel();

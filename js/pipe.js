@@ -494,7 +494,7 @@ export function deferredOutput(window, fn) {
    * @returns {Promise<ReadableStreamReadResult<Uint8Array>>}
    */
   const next = async () => {
-    while (!source && !done) await new Promise((r) => (wake = r));
+    while (!source && !done) await /** @type {Promise<void>} */ (new Promise((r) => (wake = r)));
     if (!done) return /** @type {ReadableStreamDefaultReader<Uint8Array>} */ (source).read();
     if (done.bytes?.length) {
       const value = done.bytes;

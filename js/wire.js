@@ -46,7 +46,7 @@ export const STRING_FRAME_MAX = 256;
 export function frameBytes(f) {
   // A detached buffer (a forged list may name one twice) is empty; a view
   // of it would throw.
-  if (f instanceof ArrayBuffer) return new Uint8Array(f.byteLength ? f : 0);
+  if (f instanceof ArrayBuffer) return f.byteLength ? new Uint8Array(f) : new Uint8Array(0);
   if (typeof f !== 'string' || f.length > STRING_FRAME_MAX) return new Uint8Array(0);
   const b = new Uint8Array(f.length);
   for (let i = 0; i < f.length; i++) {

@@ -4,7 +4,16 @@
 import { loadFactory } from './env/glue.js';
 import { serve } from './serve.js';
 
-const scope = /** @type {DedicatedWorkerGlobalScope} */ (/** @type {unknown} */ (globalThis));
+/**
+ * What this file uses of its DedicatedWorkerGlobalScope (typed here: the
+ * webworker lib that declares it conflicts with the dom lib of the rest).
+ * @typedef {object} WorkerScope
+ * @property {(m: any, transfer: Transferable[]) => void} postMessage
+ * @property {(type: 'message', f: (e: MessageEvent) => void) => void} addEventListener
+ * @property {(type: 'message', f: (e: MessageEvent) => void) => void} removeEventListener
+ */
+
+const scope = /** @type {WorkerScope} */ (/** @type {unknown} */ (globalThis));
 
 /** @param {MessageEvent} e */
 function boot(e) {

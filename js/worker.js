@@ -13,6 +13,6 @@ serve({
   self,
   glue,
   loadFactory,
-  post: (m, t) => parent.postMessage(m, t),
+  post: (m, t) => parent.postMessage(m, /** @type {import('./env/node.js').NodeTransfer} */ (t)),
   listen: (f) => parent.on('message', f),
 });

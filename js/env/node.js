@@ -11,6 +11,12 @@ import { closePorts } from './ports.js';
 
 const require = createRequire(import.meta.url);
 
+/**
+ * The shared code's transfer lists hold only ArrayBuffers and MessagePorts
+ * (the DOM's types), which in Node are worker_threads' own.
+ * @typedef {import('node:worker_threads').Transferable[]} NodeTransfer
+ */
+
 /** @returns {number} */
 export function cores() {
   return availableParallelism();
@@ -69,7 +75,7 @@ export function spawn(data) {
   });
   return {
     post: (m, t) => {
-      if (exited === null) w.postMessage(m, t ?? []);
+      if (exited === null) w.postMessage(m, /** @type {NodeTransfer} */ (t ?? []));
       else closePorts(t);
     },
     onMessage: (f) => w.on('message', f),
