@@ -220,8 +220,10 @@ int wm__wait_ready(uint32_t id, int64_t deadline) {
   for (;;) {
     callobj *c = own_call(id);
     if (!c) return WM_EBADF;
-    if (c->done) return 0;
+    /* Ready first: a function that was ready and then ended started well,
+     * even if both are seen in one turn; its result is wm_wait's. */
     if (c->ready) return 1;
+    if (c->done) return 0;
     int rc = wm__wait(&c->wq, deadline);
     if (rc) return rc;
   }

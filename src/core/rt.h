@@ -254,8 +254,8 @@ int wm__cancel(uint32_t id, int reason);
 void wm__call_ready(uint32_t id);
 
 /* wm__wait_ready waits until call id is ready or done, or the deadline.
- * Returns 1 if ready (and not done), 0 if done, or WM_ETIMEDOUT, WM_EBADF,
- * WM_ENOTFIBER. */
+ * Returns 1 if ready (whether or not it has ended since), 0 if done without
+ * being ready, or WM_ETIMEDOUT, WM_EBADF, WM_ENOTFIBER. */
 int wm__wait_ready(uint32_t id, int64_t deadline);
 
 /* wm__kill asks for the worker running call id (made here) to be stopped.

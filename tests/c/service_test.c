@@ -595,14 +595,14 @@ static void start_nomem(void) { in_fiber(start_nomem_body); }
 
 /* ---- known bugs: not registered; run one with --only NAME ---- */
 
-/* Known bug (service.c, wm__wait_ready in call.c): a service that calls
- * wm_ready() and then returns before its starter has run fails its start
- * as if it had ended before it was ready: wm_start returns WM_EEARLY (or
- * the result) and frees the call. wm__wait_ready looks at "done" before
- * "ready". wmesh.h promises that error only for a function that "ended
- * before it was ready", and the JS side (mesh.start) resolves on READY,
- * which arrives first. Across workers the outcome would depend on whether
- * READY and DONE reach the caller in one turn. */
+/* Regression (wm__wait_ready in call.c), fixed: a service that calls
+ * wm_ready() and then returns before its starter has run failed its start
+ * as if it had ended before it was ready (WM_EEARLY, the call freed):
+ * "done" was looked at before "ready". wmesh.h promises that error only
+ * for a function that "ended before it was ready", and the JS side
+ * (mesh.start) resolves on READY, which arrives first. Across workers the
+ * outcome would have depended on whether READY and DONE reach the caller
+ * in one turn. */
 static void start_ready_then_end_body(void) {
   g_ret = 0;
   wm_call c;
