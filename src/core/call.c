@@ -330,15 +330,18 @@ static int check_ends(wm_pipe in, wm_pipe out) {
   return 0;
 }
 
-/* start_job runs a job in a fiber, marking its ends as the job's own. */
+/* start_job runs a job in a fiber, marking its ends as the job's own.
+ * They are marked only once it has a fiber: ends marked for a job that
+ * never runs would be no one's, and its caller could not close them. */
 static int start_job(wm__job *job) {
   static uint32_t jobs;
   job->owner = ++jobs ? jobs : ++jobs;
+  int rc = wm__spawn(job);
+  if (rc) return rc;
   wm__end_own(job->in, job->owner);
   wm__end_own(job->out, job->owner);
-  int rc = wm__spawn(job);
-  if (!rc) wm__rt.stats.running++;
-  return rc;
+  wm__rt.stats.running++;
+  return 0;
 }
 
 /* runs_here says whether a call with these options runs in this instance:
@@ -364,15 +367,15 @@ static size_t blocks_for(size_t n, const wm_opts *o) {
   return b < least ? least : b;
 }
 
-/* run_here starts fn in a fiber of this instance, keeping the handles. */
+/* run_here starts fn in a fiber of this instance, keeping the handles. The
+ * ends change hands all the same: start_job marks them as the new job's,
+ * and then the caller's handles fail with WM_EBADF, as a moved end's do,
+ * and one end cannot go to two calls. They keep their ids: new ones
+ * (wm__end_rehandle) kill the old ones at once, and wm__spawn, which can
+ * fail after that, would leave the caller's handles dead and the ends
+ * stranded. Refused, the call must leave every handle as it was. */
 static int run_here(wm_pipe in, wm_pipe out, wm_fn fn, const wm_opts *o,
                     callobj *c) {
-  /* The ends change hands even here: new handles for the job, so that the
-   * caller's old ones fail as those of a moved end do. */
-  int rc = 0;
-  if (in.id) rc = wm__end_rehandle(&in);
-  if (!rc && out.id) rc = wm__end_rehandle(&out);
-  if (rc) return rc;
   wm__job job = {fn, in, out, c->id, -1, 0, o ? o->deadline : -1, 0, {0}, 0};
   return start_job(&job);
 }

@@ -580,7 +580,7 @@ static void start_nomem_with(void (*arm)(long)) {
 }
 
 /* With a spare fiber in the pool; without one, see
- * start_nomem_no_spare_fiber (a known bug). */
+ * start_nomem_no_spare_fiber. */
 static void start_nomem_body(void) {
   wm_call c;
   CHECK_EQ(wm_start(WM_PIPE_NONE, WM_PIPE_NONE, svc_a, &here, &c, -1), 0);
@@ -653,15 +653,15 @@ static void start_outside_fiber(void) {
   stub_run();
 }
 
-/* Known bug (call.c, run_here, reached through wm_start and wm_go): when
- * no pooled fiber is spare, wm__spawn allocates; if that fails, the call
- * is refused with WM_ENOMEM after its ends were given new handles, so the
- * caller's handles are dead (WM_EBADF) and the ends are left over for
- * good, owned by a job that never ran. wmesh.h: an error leaves every
- * handle as it was. wm_subscribe, which closes the ends it gave wm_go when
- * wm_go fails, then closes dead handles and leaves two pipe ends behind.
- * In the wasi test build, where no fiber can be made, every wm_go WM_HERE
- * with ends does this. */
+/* Regression (call.c, run_here, reached through wm_start and wm_go),
+ * fixed: when no pooled fiber is spare, wm__spawn allocates; when that
+ * failed, the call was refused with WM_ENOMEM after its ends had been given
+ * new handles, so the caller's handles were dead (WM_EBADF) and the ends
+ * were left over for good, owned by a job that never ran. wmesh.h: an
+ * error leaves every handle as it was. wm_subscribe, which closes the ends
+ * it gave wm_go when wm_go fails, then closed dead handles and left two
+ * pipe ends behind. In the wasi test build, where no fiber can be made,
+ * every wm_go WM_HERE with ends did this. */
 static void start_nomem_no_spare_fiber_body(void) {
   /* Take every pooled fiber, so that the next start must make one. */
   wm_stats s = stats();
