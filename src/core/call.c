@@ -473,6 +473,12 @@ int wm__go_deferred(wm_pipe in, wm_fn fn, const wm_opts *o, int token,
   return go(in, WM_PIPE_NONE, &fn, 1, o, token, 0, id, 1);
 }
 
+int wm__go_check(wm_pipe in, wm_pipe out, wm_fn fn, const wm_opts *o) {
+  if (!fn || !wm__fn_index(fn)) return WM_ENOFN;
+  int rc = check_opts(o);
+  return rc ? rc : check_ends(in, out);
+}
+
 int wm_go(wm_pipe in, wm_pipe out, wm_fn fn, const wm_opts *o, wm_call *c) {
   if (!c) return WM_EINVAL;
   uint32_t id;

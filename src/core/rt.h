@@ -213,6 +213,11 @@ void wm__call_post(uint32_t id, int rc);
 int wm__go(wm_pipe in, wm_pipe out, wm_fn fn, const wm_opts *o, int token,
            uint32_t group, uint32_t *id);
 
+/* wm__go_check returns what wm_go would refuse fn, its options and ends
+ * with, without making anything: 0, WM_ENOFN, WM_EINVAL, WM_EBADF or
+ * WM_EPERM. */
+int wm__go_check(wm_pipe in, wm_pipe out, wm_fn fn, const wm_opts *o);
+
 /* wm__go_deferred is wm__go for the JS side (token > 0) with an output
  * that needs no port unless it streams (WM__D_DEFER): its bytes come back
  * through wm__host_out, or its port through wm__host_outport. The call

@@ -8,9 +8,17 @@ int wm_ready(void) { return wm__job_ready(); }
 /* start is wm_start, telling in *taken whether the ends were taken. */
 static int start(wm_pipe in, wm_pipe out, wm_fn fn, const wm_opts *o,
                  wm_call *c, int64_t deadline, int *taken) {
+  *taken = 0;
+  /* Outside a fiber it could not wait: refused before wm_go, which would
+   * take the ends and leave the call running. What wm_go refuses comes
+   * first, as inside. */
+  if (deadline != 0 && !wm__in_fiber()) {
+    int rc = c ? wm__go_check(in, out, fn, o) : WM_EINVAL;
+    return rc ? rc : WM_ENOTFIBER;
+  }
   int rc = wm_go(in, out, fn, o, c);
-  *taken = !rc;
   if (rc) return rc;
+  *taken = 1;
   rc = wm__wait_ready(c->id, deadline);
   if (rc == 1) return 0;
   if (rc == 0) {

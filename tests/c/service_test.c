@@ -635,13 +635,13 @@ static void start_timeout_stubborn(void) {
   in_fiber(start_timeout_stubborn_body);
 }
 
-/* Known bug (service.c, start): outside any function wm_start cannot
- * block, yet it first hands the ends to wm_go and starts the call, then
- * returns WM_ENOTFIBER from the wait: the ends are gone and a call is
- * left running that the caller was told failed. wmesh.h: "A call that
- * returns an error leaves every handle it was given as it was". With a
- * deadline of 0 it returns WM_ETIMEDOUT (its halt cannot wait either) and
- * leaves the cancelled call object alive until someone waits for it,
+/* Regression (service.c, start), fixed: outside any function wm_start
+ * cannot block, yet it first handed the ends to wm_go and started the
+ * call, then returned WM_ENOTFIBER from the wait: the ends were gone and a
+ * call was left running that the caller was told failed. wmesh.h: "A call
+ * that returns an error leaves every handle it was given as it was". With
+ * a deadline of 0 it returns WM_ETIMEDOUT (its halt cannot wait either),
+ * and left the cancelled call object alive until someone waited for it,
  * which a caller told that the call is over will not do. */
 static void start_outside_fiber(void) {
   wm_pipe in, in_w;
