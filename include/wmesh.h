@@ -240,11 +240,15 @@ int wm_ready(void);
 
 /* wm_start starts fn like wm_go and waits until it is ready. On success
  * *c is the running service: halt it with wm_halt (or learn when it ends
- * with wm_wait). Otherwise the call is over and freed, nothing is taken if
- * wm_go refused it, and the result is the error: the function's own result
- * if it ended before it was ready (WM_EEARLY if that result was 0), or
- * WM_ETIMEDOUT if the deadline passed first (it was then halted, with one
- * more second of grace). */
+ * with wm_wait; one that was ready and then ended has started too).
+ * Otherwise the call is over and freed, nothing is taken if wm_go refused
+ * it, and the result is the error: the function's own result if it ended
+ * before it was ready (WM_EEARLY if that result was 0), or WM_ETIMEDOUT if
+ * the deadline passed first (it was then halted, with one more second of
+ * grace). A function that outlives that halt (one in this instance that
+ * ignores it, which nothing can stop, or any when there is no fiber to
+ * wait in) runs on, cancelled, until it returns; its handle is freed all
+ * the same, and its result is dropped. */
 int wm_start(wm_pipe in, wm_pipe out, wm_fn fn, const wm_opts *o, wm_call *c,
              int64_t deadline);
 
@@ -263,9 +267,9 @@ typedef struct wm_service {
 
 /* wm_start_all starts n services, one after another, each until ready, and
  * stores their calls in cs. If one fails to start, the ones already started
- * are halted (in reverse order, with grace until deadline plus a second),
- * the pipe ends of those not yet started are closed, and its error is
- * returned. Returns 0 when all are ready. */
+ * are halted (in reverse order, with grace until deadline plus a second)
+ * and freed as by wm_start, the pipe ends of those not yet started are
+ * closed, and its error is returned. Returns 0 when all are ready. */
 int wm_start_all(const wm_service *svcs, size_t n, const wm_opts *o,
                  wm_call *cs, int64_t deadline);
 

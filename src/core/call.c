@@ -205,12 +205,13 @@ void wm__call_outport(uint32_t id, int port) {
 }
 
 /* own_call returns call id if the job running now may use it (see
- * wm__job_may_use) and it is one a C caller waits for; else NULL. A
- * function that learns another's call id must not cancel it or take its
- * result. */
+ * wm__job_may_use) and it is one a C caller waits for, and has not let go
+ * of; else NULL. A function that learns another's call id must not cancel
+ * it or take its result. */
 static callobj *own_call(uint32_t id) {
   callobj *c = wm__h_get(&calls, id);
-  if (!c || c->group || c->token || !wm__job_may_use(c->parent)) return NULL;
+  if (!c || c->group || c->token || c->detached || !wm__job_may_use(c->parent))
+    return NULL;
   return c;
 }
 
@@ -310,6 +311,8 @@ static void release_child(uint32_t id, int v) {
   c->detached = 1;
   wm__cancel(id, WM_ECANCELED);
 }
+
+void wm__call_release(uint32_t id) { release_child(id, 0); }
 
 /* check_opts refuses options no call could honour. */
 static int check_opts(const wm_opts *o) {

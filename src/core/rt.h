@@ -263,6 +263,11 @@ void wm__call_ready(uint32_t id);
  * being ready, or WM_ETIMEDOUT, WM_EBADF, WM_ENOTFIBER. */
 int wm__wait_ready(uint32_t id, int64_t deadline);
 
+/* wm__call_release lets go of call id for its maker, as when the maker
+ * returns: one done is freed; one still running is cancelled, freed when
+ * it ends, and its handle is dead from now on. */
+void wm__call_release(uint32_t id);
+
 /* wm__kill asks for the worker running call id (made here) to be stopped.
  * Returns 0, or WM_ETIMEDOUT if the call runs in this instance. */
 int wm__kill(uint32_t id);

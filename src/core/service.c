@@ -26,11 +26,13 @@ static int start(wm_pipe in, wm_pipe out, wm_fn fn, const wm_opts *o,
     rc = wm_wait(*c, -1);
     return rc ? rc : WM_EEARLY;
   }
-  if (rc == WM_ETIMEDOUT || rc == WM_ECANCELED) {
-    int64_t grace = wm_now() + WM__GRACE_MS;
-    wm_halt(*c, grace);
-    return rc;
-  }
+  /* Not ready in time, or the caller was cancelled: halt it. */
+  wm_halt(*c, wm_now() + WM__GRACE_MS);
+  /* A halt that left the handle live could not end the call: a function
+   * here that ignores its halt, or no fiber to wait in. The caller is told
+   * the call is over, so it will never wait for it: let go of it, to be
+   * freed when it ends. */
+  if (!wm__own_call(c->id)) wm__call_release(c->id);
   return rc;
 }
 
@@ -64,6 +66,9 @@ int wm_start_all(const wm_service *svcs, size_t n, const wm_opts *o,
     if (!rc) continue;
     int64_t grace = (deadline > 0 ? deadline : wm_now()) + WM__GRACE_MS;
     wm_halt_all(cs, i, grace);
+    /* Those the halt could not end are let go, as in start. */
+    for (size_t k = 0; k < i; k++)
+      if (!wm__own_call(cs[k].id)) wm__call_release(cs[k].id);
     /* The services never started still hold their ends: close them, and
      * the failed one's too if wm_go refused it. */
     for (size_t k = taken ? i + 1 : i; k < n; k++) {

@@ -2,11 +2,7 @@
  * wm_start, wm_halt, wm_start_all and wm_halt_all on a main instance without
  * workers, with every service started WM_HERE in a fiber of this instance.
  * A call running here cannot be stopped by force, so a halt whose grace runs
- * out must report WM_ETIMEDOUT and keep the handle, and no KILL may go out.
- *
- * The cases that find a bug still open are kept below but are not in the
- * registered list (the harness has no expected-failure mark); each runs
- * alone with --only NAME, and says what it expects and why. */
+ * out must report WM_ETIMEDOUT and keep the handle, and no KILL may go out. */
 #include <stdio.h>
 #include <string.h>
 
@@ -593,7 +589,7 @@ static void start_nomem_body(void) {
 
 static void start_nomem(void) { in_fiber(start_nomem_body); }
 
-/* ---- known bugs: not registered; run one with --only NAME ---- */
+/* ---- regressions ---- */
 
 /* Regression (wm__wait_ready in call.c), fixed: a service that calls
  * wm_ready() and then returns before its starter has run failed its start
@@ -613,12 +609,13 @@ static void start_ready_then_end_body(void) {
 
 static void start_ready_then_end(void) { in_fiber(start_ready_then_end_body); }
 
-/* Known bug (service.c, start): when wm_start's deadline passes and the
- * service, running in this instance, also ignores the halt, wm_halt
- * returns WM_ETIMEDOUT with the handle still valid, and wm_start returns
- * WM_ETIMEDOUT without saying so. wmesh.h says that on failure "the call is
- * over and freed". The caller cannot know it holds a live call: it stays
- * until the caller's own function returns. */
+/* Regression (service.c, start), fixed: when wm_start's deadline passes
+ * and the service, running in this instance, also ignores the halt,
+ * wm_halt returns WM_ETIMEDOUT with the handle still valid, and wm_start
+ * returned WM_ETIMEDOUT without saying so. wmesh.h says that on failure the
+ * call is freed: the caller cannot know it holds a live call, which stayed
+ * until the caller's own function returned. Now the start lets go of it:
+ * the handle is dead, and the call is freed when the function returns. */
 static void start_timeout_stubborn_body(void) {
   released = 0;
   int64_t t0 = wm_now();
@@ -679,16 +676,6 @@ static void start_nomem_no_spare_fiber(void) {
   in_fiber(start_nomem_no_spare_fiber_body);
 }
 
-/* run runs the registered cases, or the one known bug named by --only. */
-static int run(int argc, char **argv, const test_case *t, size_t n,
-               const test_case *known, size_t nknown) {
-  if (argc == 3 && !strcmp(argv[1], "--only"))
-    for (size_t i = 0; i < nknown; i++)
-      if (!strcmp(argv[2], known[i].name))
-        return test_main(argc, argv, &known[i], 1);
-  return test_main(argc, argv, t, n);
-}
-
 int main(int argc, char **argv) {
   static const test_case t[] = {
       TEST(ready_outside_function, 0),
@@ -707,13 +694,10 @@ int main(int argc, char **argv) {
       TEST(start_all_deadline, T_FIBER),
       TEST(halt_all_result_rule, T_FIBER),
       TEST(start_nomem, T_FIBER | T_FAILALLOC),
-  };
-  static const test_case known[] = {
       TEST(start_ready_then_end, T_FIBER),
       TEST(start_timeout_stubborn, T_FIBER),
       TEST(start_outside_fiber, T_FIBER),
       TEST(start_nomem_no_spare_fiber, T_FIBER | T_FAILALLOC),
   };
-  return run(argc, argv, t, sizeof t / sizeof t[0], known,
-             sizeof known / sizeof known[0]);
+  return test_main(argc, argv, t, sizeof t / sizeof t[0]);
 }
