@@ -252,12 +252,15 @@ int wm_subscribe(const char *name, int where, int policy, uint32_t queue,
   uint8_t req[8];
   wm__put32(req, (uint32_t)policy);
   wm__put32(req + 4, queue);
-  wm_write(qw, req, 8, 0); /* a new local pipe has room for the request */
-  wm_write(qw, name, strlen(name), 0);
+  /* A new local pipe has room for the request, but makes its buffer on
+   * the first write, which can fail: a request cut short would be a
+   * subscription that fails with WM_EINVAL instead of WM_ENOMEM here. */
+  rc = wm_write(qw, req, 8, 0);
+  if (!rc) rc = wm_write(qw, name, strlen(name), 0);
   wm_close(qw);
   wm_opts o = WM_OPTS_INIT;
   o.where = where;
-  if ((rc = wm_go(qr, w, wm_subscriber, &o, c))) {
+  if (rc || (rc = wm_go(qr, w, wm_subscriber, &o, c))) {
     wm_close(qr);
     wm_close(w);
     wm_close(*r);

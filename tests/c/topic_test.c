@@ -691,14 +691,14 @@ static void subscribe_nomem(void) { subscribe_nomem_with(failalloc_arm); }
 
 /* ---- known bugs: not registered; run one with --only NAME ---- */
 
-/* Known bug (topic.c, wm_subscribe): the request is written into a new
- * local pipe with the results ignored ("a new local pipe has room for the
- * request"); it has room, but its buffer is allocated on the first write.
- * If that allocation alone fails, the name still goes through, the request
- * is cut, and wm_subscribe returns 0 for a subscription that ends with
- * WM_EINVAL: the caller cannot tell "out of memory" from a bad request.
- * (A cascade of failures is caught by wm_go failing next, which is why
- * subscribe_nomem passes.) */
+/* Regression (topic.c, wm_subscribe), fixed: the request was written into
+ * a new local pipe with the results ignored ("a new local pipe has room
+ * for the request"); it has room, but its buffer is allocated on the first
+ * write. If that allocation alone failed, the name still went through, the
+ * request was cut, and wm_subscribe returned 0 for a subscription that
+ * ended with WM_EINVAL: the caller could not tell "out of memory" from a
+ * bad request. (A cascade of failures is caught by wm_go failing next,
+ * which is why subscribe_nomem passed.) */
 static void subscribe_nomem_one(void) {
   subscribe_nomem_with(failalloc_arm_one);
 }
