@@ -642,10 +642,11 @@ void wm__finish(const wm__job *job, int rc) {
   wm__rt.stats.running--;
   wm__end_close_owned(job->in, job->owner, 0);
   wm__end_close_owned(job->out, job->owner, rc);
-  /* Pipes and calls the job made and left behind end with it; most jobs
-   * make none, and skip the sweep of both tables. */
+  /* Pipes, topics and calls the job made and left behind end with it; most
+   * jobs make none, and skip the sweep of the tables. */
   if (wm__job_made_any()) {
     wm__end_close_job(job->owner);
+    wm__topic_close_job(job->owner);
     each_call(child_of, job->owner, release_child, 0);
   }
   if (job->reply_to < 0)

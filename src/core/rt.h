@@ -126,7 +126,7 @@ uint32_t wm__current_job(void);
  * any job) are anyone's in the instance. */
 int wm__job_may_use(uint32_t owner);
 
-/* wm__job_made counts a pipe or call made by the job running now, and
+/* wm__job_made counts a pipe, call or topic made by the job running now, and
  * returns that job's owner id (0 outside a job). A job that made nothing
  * ends without sweeping the tables for what it left behind. */
 uint32_t wm__job_made(void);
@@ -284,6 +284,12 @@ void wm__coord_kill(int from, uint32_t id);
 /* wm__call_workers stores up to max workers that run call id (every stage
  * of a chain) in ws and returns how many it found. Main instance only. */
 int wm__call_workers(uint32_t id, int *ws, int max);
+
+/* ---- Fan-out (topic.c) ---- */
+
+/* wm__topic_close_job closes every topic job owner made and left open, as
+ * wm_topic_close would. */
+void wm__topic_close_job(uint32_t owner);
 
 /* ---- Coordinator (coord.c, main instance only) ---- */
 

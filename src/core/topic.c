@@ -81,7 +81,9 @@ int wm_topic_make(const char *name, wm_topic *out) {
   }
   strcpy(t->name, name);
   t->refs = 1;
-  t->owner = wm__current_job();
+  /* Counted as made, so that the job's end closes it if the job does not
+   * (wm__topic_close_job): no one else could. */
+  t->owner = wm__job_made();
   t->next = by_name;
   by_name = t;
   out->id = t->id;
@@ -158,15 +160,29 @@ int wm_publish(wm_topic h, const void *p, size_t n, int64_t deadline) {
   return 0;
 }
 
-int wm_topic_close(wm_topic h) {
-  topic *t = mine(h);
-  if (!t) return WM_EBADF;
-  wm__h_del(&topics, h.id);
+/* topic_close ends topic t and frees its handle. */
+static void topic_close(topic *t) {
+  wm__h_del(&topics, t->id);
   t->closed = 1;
   for (sub *s = t->subs; s; s = s->next) wm__wake_all(&s->wq);
   wm__wake_all(&t->wq);
   topic_rele(t);
+}
+
+int wm_topic_close(wm_topic h) {
+  topic *t = mine(h);
+  if (!t) return WM_EBADF;
+  topic_close(t);
   return 0;
+}
+
+void wm__topic_close_job(uint32_t owner) {
+  if (!owner) return;
+  /* Closing adds nothing to the table, so the walk sees each topic once. */
+  for (uint32_t i = 0; i < topics.cap; i++) {
+    topic *t = topics.objs[i];
+    if (t && t->owner == owner) topic_close(t);
+  }
 }
 
 /* serve copies a subscriber's queue into its pipe until the topic ends,

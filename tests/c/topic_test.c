@@ -9,11 +9,7 @@
  * it starts. A subscriber joins only when its call runs, so each join is
  * followed by a scheduler run. A subscriber is made slow either by not
  * running the scheduler between publishes (its fiber cannot copy its queue
- * out) or by not reading its pipe until the pipe is full.
- *
- * The cases that find a bug still open are kept below but are not in the
- * registered list (the harness has no expected-failure mark); each runs
- * alone with --only NAME, and says what it expects and why. */
+ * out) or by not reading its pipe until the pipe is full. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -689,7 +685,7 @@ static void subscribe_nomem_with(void (*arm)(long)) {
 
 static void subscribe_nomem(void) { subscribe_nomem_with(failalloc_arm); }
 
-/* ---- known bugs: not registered; run one with --only NAME ---- */
+/* ---- regressions ---- */
 
 /* Regression (topic.c, wm_subscribe), fixed: the request was written into
  * a new local pipe with the results ignored ("a new local pipe has room
@@ -703,13 +699,13 @@ static void subscribe_nomem_one(void) {
   subscribe_nomem_with(failalloc_arm_one);
 }
 
-/* Known bug (topic.c, with call.c's sweep at a job's end): a topic made by
- * a function that returns without closing it is left for good. wmesh.h
- * says the handle is that function's alone, so no one can publish to it or
- * close it any more (WM_EBADF); its name stays taken (wm_topic_make:
- * WM_EINVAL), and its subscribers wait forever. The runtime closes the
- * pipes and cancels the calls a function leaves; topics are not swept. The
- * expectation here is that they are closed the same way. */
+/* Regression (topic.c, with call.c's sweep at a job's end), fixed: a topic
+ * made by a function that returned without closing it was left for good.
+ * wmesh.h says the handle is that function's alone, so no one could
+ * publish to it or close it any more (WM_EBADF); its name stayed taken
+ * (wm_topic_make: WM_EINVAL), and its subscribers waited forever. The
+ * runtime closes the pipes and cancels the calls a function leaves, and
+ * now closes its topics the same way. */
 static int leaver(wm_pipe in, wm_pipe out) {
   (void)in;
   (void)out;
@@ -739,16 +735,6 @@ static void topic_left_open_by_job(void) {
   finish(s, 0);
 }
 
-/* run runs the registered cases, or the one known bug named by --only. */
-static int run(int argc, char **argv, const test_case *t, size_t n,
-               const test_case *known, size_t nknown) {
-  if (argc == 3 && !strcmp(argv[1], "--only"))
-    for (size_t i = 0; i < nknown; i++)
-      if (!strcmp(argv[2], known[i].name))
-        return test_main(argc, argv, &known[i], 1);
-  return test_main(argc, argv, t, n);
-}
-
 int main(int argc, char **argv) {
   static const test_case t[] = {
       TEST(make_and_close, 0),
@@ -768,11 +754,8 @@ int main(int argc, char **argv) {
       TEST(publish_nomem_quiet, T_FAILALLOC),
       TEST(publish_nomem, T_FIBER | T_FAILALLOC),
       TEST(subscribe_nomem, T_FIBER | T_FAILALLOC),
-  };
-  static const test_case known[] = {
       TEST(subscribe_nomem_one, T_FIBER | T_FAILALLOC),
       TEST(topic_left_open_by_job, T_FIBER),
   };
-  return run(argc, argv, t, sizeof t / sizeof t[0], known,
-             sizeof known / sizeof known[0]);
+  return test_main(argc, argv, t, sizeof t / sizeof t[0]);
 }
