@@ -50,6 +50,7 @@ int wm__coord_init(int nworkers, int cap, int qm) {
   wm__rt.nworkers = nworkers;
   capacity = cap;
   qmax = qm;
+  wm__sched_on_timer(wm__coord_expire);
   return 0;
 }
 
@@ -193,7 +194,7 @@ void wm__coord_submit(int from, uint8_t *frame, size_t n, const int *ports,
   qlen++;
   wm__rt.stats.queued = (uint32_t)qlen;
   /* The timer is armed at the end of a scheduler run; make sure one comes. */
-  if (m.deadline >= 0) wm__host_kick();
+  if (m.deadline >= 0) wm__sched_kick();
 }
 
 /* pump places queued calls, oldest first, wherever there is room. */

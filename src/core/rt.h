@@ -96,6 +96,13 @@ int wm__spawn(const wm__job *job);
 #define WM__IDLE_HOOKS 4
 int wm__sched_on_idle(int (*hook)(void));
 
+/* wm__sched_on_timer sets the hook that each wm__run calls as it ends: it
+ * does the work whose time has come (the coordinator fails queued calls
+ * past their deadline) and returns its next deadline, or -1; the run arms
+ * the host's timer for the earliest of it and the fibers' deadlines. So the
+ * scheduler knows the times of the layers above it, not the layers. */
+void wm__sched_on_timer(int64_t (*hook)(void));
+
 /* wm__sched_kick asks the host for a wm__run soon, unless one is running
  * (it reaches the idle hooks before it returns) or already asked for. */
 void wm__sched_kick(void);

@@ -21,7 +21,9 @@ static wm__fiber *timers;
 static wm__fiber *busy; /* fibers running a job, for cancellation */
 static int running;
 static int kicked;
+static int again; /* a kick came while running: look at the hooks again */
 static int (*idle_hooks[WM__IDLE_HOOKS])(void);
+static int64_t (*timer_hook)(void);
 
 int wm__sched_on_idle(int (*hook)(void)) {
   for (int i = 0; i < WM__IDLE_HOOKS; i++) {
@@ -34,8 +36,12 @@ int wm__sched_on_idle(int (*hook)(void)) {
   return WM_ENOMEM;
 }
 
+void wm__sched_on_timer(int64_t (*hook)(void)) { timer_hook = hook; }
+
 void wm__sched_kick(void) {
-  if (!running && !kicked) {
+  if (running) {
+    again = 1;
+  } else if (!kicked) {
     kicked = 1;
     wm__host_kick();
   }
@@ -264,15 +270,17 @@ int wm__spawn(const wm__job *job) {
   return 0;
 }
 
-static void arm_timer(void) {
+/* next_deadline runs the timer hook (which may post results, and so kick)
+ * and returns the earliest deadline of a fiber or of the hook, or -1. */
+static int64_t next_deadline(void) {
   int64_t next = -1;
   for (wm__fiber *f = timers; f; f = f->tnext)
     if (next < 0 || f->deadline < next) next = f->deadline;
-  if (wm__rt.self == 0) {
-    int64_t q = wm__coord_expire();
-    if (q >= 0 && (next < 0 || q < next)) next = q;
+  if (timer_hook) {
+    int64_t h = timer_hook();
+    if (h >= 0 && (next < 0 || h < next)) next = h;
   }
-  wm__host_timer((double)next);
+  return next;
 }
 
 void wm__run(void) {
@@ -280,27 +288,36 @@ void wm__run(void) {
   running = 1;
   kicked = 0;
   wm__ctx_begin();
-  wm__expire();
-  while (run_head || idle()) {
-    if (!run_head) continue;
-    wm__fiber *f = run_head;
-    run_head = f->rnext;
-    if (!run_head) run_tail = NULL;
-    f->runnable = 0;
-    current = f;
-    wm__loc = NULL; /* each fiber's calls set their own */
-    wm__ctx_enter(f->ctx);
-    current = NULL;
-    if (f->exiting) {
-      wm__ctx_free(f->ctx);
-      free(f);
-      wm__rt.stats.fibers--;
+  int64_t next;
+  /* The timer hook runs last, as its deadline is the one to arm; what it
+   * posts then is work for this run, since a kick asked for inside an
+   * entry point goes unheard (the host expects the entry's own run to do
+   * it). */
+  do {
+    wm__expire();
+    while (run_head || idle()) {
+      if (!run_head) continue;
+      wm__fiber *f = run_head;
+      run_head = f->rnext;
+      if (!run_head) run_tail = NULL;
+      f->runnable = 0;
+      current = f;
+      wm__loc = NULL; /* each fiber's calls set their own */
+      wm__ctx_enter(f->ctx);
+      current = NULL;
+      if (f->exiting) {
+        wm__ctx_free(f->ctx);
+        free(f);
+        wm__rt.stats.fibers--;
+      }
     }
-  }
+    /* Every fiber has parked: what they wrote can go now. */
+    wm__pipe_flush();
+    again = 0;
+    next = next_deadline();
+  } while (again || run_head);
   running = 0;
-  /* Every fiber has parked: what they wrote can go now. */
-  wm__pipe_flush();
-  arm_timer();
+  wm__host_timer((double)next);
 }
 
 int wm__dump_fibers(char *b, size_t n) {
