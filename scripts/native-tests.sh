@@ -6,7 +6,8 @@
 #  2. a short libFuzzer run of each target, the frame decoders and the
 #     coordinator's state machine (FUZZ_SECONDS each, default 20);
 #  3. the same unit tests built with gcc -O2, no sanitizers: other warnings,
-#     optimised code;
+#     optimised code; and from its objects, the layer check
+#     (scripts/layers.mjs): no core file uses one above it;
 #  4. the same unit tests built for wasm32-wasi and run under node:wasi.
 # For a long fuzzing run use scripts/fuzz.sh [SECONDS] (default 600), which
 # keeps its corpora in build-native/fuzz-corpus between runs.
@@ -47,7 +48,9 @@ gcc_unit() {
   cmake -S . -B "$GCC" -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=Release \
     >/dev/null &&
     cmake --build "$GCC" -j"$JOBS" >/dev/null &&
-    ctest --test-dir "$GCC/tests/c" -j"$JOBS" --output-on-failure
+    ctest --test-dir "$GCC/tests/c" -j"$JOBS" --output-on-failure &&
+    node scripts/layers.mjs \
+      "$GCC/tests/c/CMakeFiles/wmesh_testcore.dir/__/__/src/core"
 }
 
 fuzz_short() {
@@ -73,7 +76,7 @@ wasi_unit() {
 
 step "native unit tests (clang, ASan+UBSan)" native_unit
 step "fuzz decoders and calls (${FUZZ_SECONDS}s each)" fuzz_short
-step "native unit tests (gcc -O2)" gcc_unit
+step "native unit tests (gcc -O2) and layer check" gcc_unit
 step "wasm32-wasi unit tests (node:wasi)" wasi_unit
 
 echo

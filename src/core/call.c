@@ -294,8 +294,8 @@ int wm__call_workers(uint32_t id, int *ws, int max) {
   return n;
 }
 
-void wm__cancel_children(uint32_t owner, int reason) {
-  if (owner) each_call(child_of, owner, cancel_id, reason);
+static void job_cancel(const wm__job *job, int reason) {
+  if (job->owner) each_call(child_of, job->owner, cancel_id, reason);
 }
 
 /* release_child lets go of a call whose maker has finished: one already
@@ -336,9 +336,12 @@ static int check_ends(wm_pipe in, wm_pipe out) {
 /* start_job runs a job in a fiber, marking its ends as the job's own.
  * They are marked only once it has a fiber: ends marked for a job that
  * never runs would be no one's, and its caller could not close them. */
+static const wm__job_ops job_ops;
+
 static int start_job(wm__job *job) {
   static uint32_t jobs;
   job->owner = ++jobs ? jobs : ++jobs;
+  job->ops = &job_ops;
   int rc = wm__spawn(job);
   if (rc) return rc;
   wm__end_own(job->in, job->owner);
@@ -379,7 +382,8 @@ static size_t blocks_for(size_t n, const wm_opts *o) {
  * stranded. Refused, the call must leave every handle as it was. */
 static int run_here(wm_pipe in, wm_pipe out, wm_fn fn, const wm_opts *o,
                     callobj *c) {
-  wm__job job = {fn, in, out, c->id, -1, 0, o ? o->deadline : -1, 0, {0}, 0};
+  wm__job job = {fn, in,  out, c->id, -1, 0, o ? o->deadline : -1,
+                 0,  {0}, 0,   NULL};
   return start_job(&job);
 }
 
@@ -584,10 +588,9 @@ static int run_block(wm_pipe in, wm_pipe out) {
   return rc;
 }
 
-const char *wm__block_name(const wm__job *job) {
-  return job->fn == run_block
-             ? wm__registered_name(wm__registered(job->block[0]))
-             : NULL;
+static const char *job_name(const wm__job *job) {
+  return wm__registered_name(
+      job->fn == run_block ? wm__registered(job->block[0]) : job->fn);
 }
 
 static void reply(int to, uint32_t id, int rc) {
@@ -621,7 +624,7 @@ void wm__exec(const uint8_t *p, size_t n, const int *ports, int nports) {
     if (in.id) wm_close(in);
   } else {
     if (m.out.flags & WM__D_DEFER) wm__end_defer_to(out, m.id);
-    wm__job job = {fn, in, out, m.id, 0, 0, m.deadline, 0, {0}, 0};
+    wm__job job = {fn, in, out, m.id, 0, 0, m.deadline, 0, {0}, 0, NULL};
     if (m.nmore) {
       job.fn = run_block;
       job.nblock = m.nmore + 1;
@@ -638,7 +641,11 @@ void wm__exec(const uint8_t *p, size_t n, const int *ports, int nports) {
   reply(0, m.id, rc);
 }
 
-void wm__finish(const wm__job *job, int rc) {
+static void (*job_end_hook)(uint32_t owner);
+
+void wm__call_on_job_end(void (*hook)(uint32_t owner)) { job_end_hook = hook; }
+
+static void job_finish(const wm__job *job, int rc) {
   wm__rt.stats.running--;
   wm__end_close_owned(job->in, job->owner, 0);
   wm__end_close_owned(job->out, job->owner, rc);
@@ -646,7 +653,7 @@ void wm__finish(const wm__job *job, int rc) {
    * jobs make none, and skip the sweep of the tables. */
   if (wm__job_made_any()) {
     wm__end_close_job(job->owner);
-    wm__topic_close_job(job->owner);
+    if (job_end_hook) job_end_hook(job->owner);
     each_call(child_of, job->owner, release_child, 0);
   }
   if (job->reply_to < 0)
@@ -654,3 +661,16 @@ void wm__finish(const wm__job *job, int rc) {
   else
     reply(job->reply_to, job->reply_id, rc);
 }
+
+static void job_ready(const wm__job *job) {
+  if (job->reply_to < 0) {
+    wm__call_ready(job->reply_id);
+  } else {
+    uint8_t buf[WM__CTL_LEN];
+    size_t n = wm__enc_ctl(buf, WM__F_READY, job->reply_id, 0);
+    wm__host_ctrl_send(job->reply_to, buf, n, NULL, 0);
+  }
+}
+
+static const wm__job_ops job_ops = {job_finish, job_cancel, job_ready,
+                                    job_name};

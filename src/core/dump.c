@@ -1,22 +1,6 @@
 /* dump.c: the report of everything alive (wm_dump), for finding what leaks
  * and what hangs. Each part lists its own objects. */
-#include <stdarg.h>
-#include <stdio.h>
-
 #include "rt.h"
-
-/* wm__loc is set by the location macros of wmesh.h just before each call,
- * and read at once by the call: one thread, and no switch in between. */
-const char *wm__loc;
-
-int wm__dumpf(char *b, size_t n, int len, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  size_t at = (size_t)len < n ? (size_t)len : n;
-  int k = vsnprintf(b ? b + at : NULL, b ? n - at : 0, fmt, ap);
-  va_end(ap);
-  return k < 0 ? 0 : k;
-}
 
 int wm_dump(char *buf, size_t n) {
   if (!buf) n = 0;

@@ -18,19 +18,6 @@
 #define WM__ENTRY
 #endif
 
-int64_t wm_now(void) { return (int64_t)wm__host_now(); }
-
-int wm_get_stats(wm_stats *s) {
-  if (!s) return WM_EINVAL;
-  *s = wm__rt.stats;
-  return 0;
-}
-
-void wm__refuse(const int *ports, int nports) {
-  wm__rt.stats.refused++;
-  for (int i = 0; i < nports; i++) wm__host_port_close(ports[i]);
-}
-
 /* wm__init makes this instance number self; the main instance (0) also
  * coordinates nworkers workers of cap calls each, with qmax queued. */
 WM__ENTRY int wm__init(int self, int nworkers, int cap, int qmax) {

@@ -287,6 +287,7 @@ static size_t put_out(wm__end *e, const uint8_t *b, size_t n) {
   }
   if (k > WM__CHUNK - e->outlen) k = WM__CHUNK - e->outlen;
   if (!e->outlen) {
+    wm__sched_on_run_end(wm__pipe_flush);
     e->dprev = NULL;
     e->dnext = pending;
     if (pending) pending->dprev = e;

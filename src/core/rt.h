@@ -27,7 +27,23 @@ typedef struct wm__waitq {
 } wm__waitq;
 
 /* A job: what a fiber runs next. */
-typedef struct wm__job {
+typedef struct wm__job wm__job;
+
+/* wm__job_ops is what the layer that runs jobs (call.c) does at their
+ * events; the scheduler calls these and knows nothing else above it. */
+typedef struct wm__job_ops {
+  /* finish reports the result of a job whose function returned. */
+  void (*finish)(const wm__job *job, int rc);
+  /* cancel cancels the calls the job made (it was cancelled, or passed its
+   * deadline). */
+  void (*cancel)(const wm__job *job, int reason);
+  /* ready tells the job's caller that it called wm_ready. */
+  void (*ready)(const wm__job *job);
+  /* name names the job for wm_dump, or returns NULL. */
+  const char *(*name)(const wm__job *job);
+} wm__job_ops;
+
+struct wm__job {
   wm_fn fn;
   wm_pipe in, out;
   uint32_t reply_id; /* the id the result is reported under */
@@ -39,7 +55,8 @@ typedef struct wm__job {
   uint32_t nblock;
   uint32_t block[WM__MAX_BLOCK];
   uint32_t window;
-} wm__job;
+  const wm__job_ops *ops; /* never NULL once spawned */
+};
 
 struct wm__fiber {
   wm__ctx *ctx;
@@ -95,6 +112,10 @@ int wm__spawn(const wm__job *job);
  * a hook twice adds it once. Returns 0, or WM_ENOMEM past WM__IDLE_HOOKS. */
 #define WM__IDLE_HOOKS 4
 int wm__sched_on_idle(int (*hook)(void));
+
+/* wm__sched_on_run_end sets the hook that each wm__run calls once every
+ * fiber has parked: pipe.c sends what they wrote then (wm__pipe_flush). */
+void wm__sched_on_run_end(void (*hook)(void));
 
 /* wm__sched_on_timer sets the hook that each wm__run calls as it ends: it
  * does the work whose time has come (the coordinator fails queued calls
@@ -245,15 +266,10 @@ int wm__chain(wm_pipe in, wm_pipe out, const wm_fn *fns, size_t n,
 /* wm__exec handles a CALL frame from the coordinator. */
 void wm__exec(const uint8_t *p, size_t n, const int *ports, int nports);
 
-/* wm__finish reports a finished job's result. */
-void wm__finish(const wm__job *job, int rc);
-
-/* wm__block_name names the first stage of a job that runs a block of a
- * chain's stages, or returns NULL for any other job. */
-const char *wm__block_name(const wm__job *job);
-
-/* wm__cancel_children cancels every unfinished call made by job owner. */
-void wm__cancel_children(uint32_t owner, int reason);
+/* wm__call_on_job_end sets a hook that runs as each job that made
+ * something ends, after its pipes are closed and before its calls are let
+ * go (topic.c closes the job's topics there). */
+void wm__call_on_job_end(void (*hook)(uint32_t owner));
 
 /* wm__own_call returns 0 if call id is one the job running now made and
  * waits for with wm_wait, else WM_EBADF. */

@@ -11,8 +11,6 @@
 
 #define POOL_MAX 64
 
-wm__instance wm__rt;
-
 static wm__fiber *current;
 static wm__fiber *run_head, *run_tail;
 static wm__fiber *pool;
@@ -24,6 +22,7 @@ static int kicked;
 static int again; /* a kick came while running: look at the hooks again */
 static int (*idle_hooks[WM__IDLE_HOOKS])(void);
 static int64_t (*timer_hook)(void);
+static void (*run_end_hook)(void);
 
 int wm__sched_on_idle(int (*hook)(void)) {
   for (int i = 0; i < WM__IDLE_HOOKS; i++) {
@@ -37,6 +36,8 @@ int wm__sched_on_idle(int (*hook)(void)) {
 }
 
 void wm__sched_on_timer(int64_t (*hook)(void)) { timer_hook = hook; }
+
+void wm__sched_on_run_end(void (*hook)(void)) { run_end_hook = hook; }
 
 void wm__sched_kick(void) {
   if (running) {
@@ -94,7 +95,7 @@ static void unwait(wm__fiber *f) {
  * it is cancelled, with WM_ETIMEDOUT as the reason. */
 static int job_expired(wm__fiber *f) {
   f->cancelled = WM_ETIMEDOUT;
-  wm__cancel_children(f->job.owner, WM_ETIMEDOUT);
+  f->job.ops->cancel(&f->job, WM_ETIMEDOUT);
   return WM_ETIMEDOUT;
 }
 
@@ -167,14 +168,7 @@ int wm__job_ready(void) {
   if (!current) return WM_ENOTFIBER;
   if (current->readied) return 0;
   current->readied = 1;
-  const wm__job *j = &current->job;
-  if (j->reply_to < 0) {
-    wm__call_ready(j->reply_id);
-  } else {
-    uint8_t buf[WM__CTL_LEN];
-    size_t n = wm__enc_ctl(buf, WM__F_READY, j->reply_id, 0);
-    wm__host_ctrl_send(j->reply_to, buf, n, NULL, 0);
-  }
+  current->job.ops->ready(&current->job);
   return 0;
 }
 
@@ -187,7 +181,7 @@ int wm__cancel_job(int reply_to, uint32_t reply_id, int reason) {
         unwait(f);
         make_runnable(f, reason);
       }
-      wm__cancel_children(f->job.owner, reason);
+      f->job.ops->cancel(&f->job, reason);
     }
     return 0;
   }
@@ -229,7 +223,7 @@ static void fiber_main(void *arg) {
       busy = f->bnext;
     if (f->bnext) f->bnext->bprev = f->bprev;
     f->cancelled = 0;
-    wm__finish(&job, rc);
+    job.ops->finish(&job, rc);
     if (pool_len < POOL_MAX) {
       f->rnext = pool;
       pool = f;
@@ -312,7 +306,7 @@ void wm__run(void) {
       }
     }
     /* Every fiber has parked: what they wrote can go now. */
-    wm__pipe_flush();
+    if (run_end_hook) run_end_hook();
     again = 0;
     next = next_deadline();
   } while (again || run_head);
@@ -323,10 +317,9 @@ void wm__run(void) {
 int wm__dump_fibers(char *b, size_t n) {
   int len = 0;
   for (const wm__fiber *f = busy; f; f = f->bnext) {
-    const char *block = wm__block_name(&f->job);
-    const char *name = block ? block : wm__registered_name(f->job.fn);
+    const char *name = f->job.ops->name(&f->job);
     len += wm__dumpf(b, n, len, "fiber running %s", name ? name : "?");
-    if (block)
+    if (f->job.nblock)
       len += wm__dumpf(b, n, len, " and %u more stages", f->job.nblock - 1);
     len += wm__dumpf(b, n, len, " for %s %#x%s",
                      f->job.reply_to < 0 ? "local call" : "call",

@@ -84,6 +84,7 @@ int wm_topic_make(const char *name, wm_topic *out) {
   /* Counted as made, so that the job's end closes it if the job does not
    * (wm__topic_close_job): no one else could. */
   t->owner = wm__job_made();
+  if (t->owner) wm__call_on_job_end(wm__topic_close_job);
   t->next = by_name;
   by_name = t;
   out->id = t->id;
