@@ -73,6 +73,11 @@ const SPARES_KEPT = 16;
  * @typedef {{ f: ArrayBuffer | string, p: MessagePort[], e: unknown[][] }} CtrlFrame
  * @typedef {string | ({ t: 'f' } & CtrlFrame) | { t: 'fs', l: (string | CtrlFrame)[] }} CtrlMessage
  *
+ * The host sends them through its owner's PostCtrl, which puts them on the
+ * link to dest (js/link/link.js): the main thread's supervisor holds one
+ * per worker, and a worker its link to the main thread. The MessagePorts a
+ * frame moves are pipe ports, which stay MessagePorts whatever the link.
+ *
  * @callback PostCtrl
  * @param {number} dest instance number
  * @param {CtrlMessage} msg

@@ -2,7 +2,8 @@
 // worker (js/worker.js) and the browser worker (js/worker-browser.js). It
 // instantiates the module the main thread compiled (posted to it, never
 // fetched or compiled here), then relays control frames between the main
-// instance and its own core.
+// instance and its own core. It knows the main thread only as a link
+// (js/link/link.js).
 import { Host, instantiate } from './host.js';
 
 /**
@@ -11,22 +12,23 @@ import { Host, instantiate } from './host.js';
  * @param {number} o.self this worker's instance number
  * @param {string} o.glue URL of the module's glue
  * @param {(glue: string) => (opts: object) => Promise<any>} o.loadFactory
- * @param {(m: any, transfer: Transferable[]) => void} o.post to the main thread
- * @param {(f: (m: any) => void) => void} o.listen for the main thread's messages
+ * @param {import('./link/link.js').Link} o.link to the main thread
  */
-export function serve({ self, glue, loadFactory, post, listen }) {
+export function serve({ self, glue, loadFactory, link }) {
   const host = new Host({
     self,
     postCtrl: (dest, msg, transfer) => {
       // A worker talks to the main instance only; dest is always 0.
-      if (dest === 0) post(msg, transfer);
+      if (dest === 0) link.send(msg, transfer);
     },
   });
+  /** @param {object} m @param {Transferable[]} t */
+  const post = (m, t) => link.send(m, t);
 
   /** @type {any[]} frames that arrived before the module was ready */
   let early = [];
 
-  listen((m) => {
+  link.onMessage((m) => {
     if (m == null) return;
     // A string (even an empty one) is a control frame (js/host.js); objects say what they are.
     if (typeof m === 'string' || m.t === 'f' || m.t === 'fs') {

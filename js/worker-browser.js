@@ -2,6 +2,7 @@
 // Worker started by env/browser.js); the protocol itself is in serve.js.
 // A Web Worker has no workerData: its init data is the first message.
 import { loadFactory } from './env/glue.js';
+import { PortLink } from './link/port.js';
 import { serve } from './serve.js';
 
 /**
@@ -24,10 +25,13 @@ function boot(e) {
     self: m.data.self,
     glue: m.data.glue,
     loadFactory,
-    post: (msg, t) => scope.postMessage(msg, t),
-    // Added while the boot message is being handled, so no later message
-    // can slip past it.
-    listen: (f) => scope.addEventListener('message', (ev) => f(ev.data)),
+    // The worker's link to the page is its own scope.
+    link: new PortLink({
+      post: (msg, t) => scope.postMessage(msg, t),
+      // Added while the boot message is being handled, so no later message
+      // can slip past it.
+      listen: (f) => scope.addEventListener('message', (ev) => f(ev.data)),
+    }),
   });
 }
 scope.addEventListener('message', boot);

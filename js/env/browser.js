@@ -1,10 +1,10 @@
 // env/browser.js: what the mesh needs from a browser: loading the module's
 // glue (glue.js) and binary, and starting module Web Workers that speak the
-// worker protocol. Same interface as env/node.js, so js/mesh.js and
-// js/serve.js never know which platform they run on.
+// worker protocol, each reached through a link (js/link/port.js). Same
+// interface as env/node.js, so the rest of js/ never knows which platform
+// it runs on.
+import { PortLink } from '../link/port.js';
 import { absolute, loadFactory } from './glue.js';
-
-import { closePorts } from './ports.js';
 
 export { loadFactory };
 
@@ -33,48 +33,40 @@ export async function compile(wasm) {
 }
 
 /**
- * spawn starts a module worker running js/worker-browser.js. Its init data
- * goes in the first message, since a Web Worker has no workerData.
+ * spawn starts a module worker running js/worker-browser.js, and returns the
+ * link to it. Its init data goes in the first message, since a Web Worker
+ * has no workerData.
  * @param {object} data
- * @returns {{ post: (m: any, t?: Transferable[]) => void, onMessage: (f: (m: any) => void) => void, onExit: (f: (why: string) => void) => void, terminate: () => Promise<unknown> }}
+ * @returns {import('../link/link.js').WorkerLink}
  */
 export function spawn(data) {
   // Written out in full, in this form, so that bundlers see the worker.
   // Options kept static too: Vite refuses worker options it cannot read.
   const w = new Worker(new URL('../worker-browser.js', import.meta.url), { type: 'module' });
-  /** @type {string | null} why it died, once it has */
-  let exited = null;
-  /** @type {((why: string) => void)[]} */
-  const exitFns = [];
   /**
    * A Web Worker has no exit event: an error that escapes it (a trap, an
    * abort, a script that failed to load) is taken as its death, and the
-   * worker is ended so that it cannot come back half alive.
+   * worker is ended so that it cannot come back half alive. As a Node
+   * worker's exit does, a termination reaches the onGone listeners.
    * @param {string} why
    */
   const die = (why) => {
-    if (exited !== null) return;
-    exited = why;
+    if (link.isGone) return;
     w.terminate();
-    exitFns.splice(0).forEach((f) => f(why));
+    link.gone(why);
   };
+  const link = new PortLink({
+    post: (m, t) => w.postMessage(m, t),
+    listen: (f) => w.addEventListener('message', (e) => f(e.data)),
+    end: () => die('terminated'),
+  });
   w.addEventListener('error', (e) => {
-    e.preventDefault(); // reported through onExit, not as an uncaught error
+    e.preventDefault(); // reported through onGone, not as an uncaught error
     die(e.message || `worker script failed: ${e.filename || 'load error'}`);
   });
   w.addEventListener('messageerror', () => die('a message could not be deserialized'));
   w.postMessage({ t: 'boot', data });
-  return {
-    post: (m, t) => {
-      if (exited === null) w.postMessage(m, t ?? []);
-      else closePorts(t);
-    },
-    onMessage: (f) => w.addEventListener('message', (e) => f(e.data)),
-    // A late listener still hears of a death that already happened.
-    onExit: (f) => (exited === null ? exitFns.push(f) : queueMicrotask(() => f(/** @type {string} */ (exited)))),
-    // As a Node worker's exit does, a termination reaches the listeners.
-    terminate: async () => die('terminated'),
-  };
+  return link;
 }
 
 /** @param {string | URL} glue */

@@ -1,5 +1,6 @@
 // env/node.js: what the mesh needs from Node.js: loading the module's glue
-// and binary, and starting worker_threads that speak the worker protocol.
+// and binary, and starting worker_threads that speak the worker protocol,
+// each reached through a link (js/link/port.js).
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
@@ -7,7 +8,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
-import { closePorts } from './ports.js';
+import { PortLink } from '../link/port.js';
 
 const require = createRequire(import.meta.url);
 
@@ -51,9 +52,10 @@ export async function compile(wasm) {
 }
 
 /**
- * spawn starts a worker running js/worker.js with the given init data.
+ * spawn starts a worker running js/worker.js with the given init data, and
+ * returns the link to it. The worker's exit is the link's onGone.
  * @param {object} data
- * @returns {{ post: (m: any, t?: Transferable[]) => void, onMessage: (f: (m: any) => void) => void, onExit: (f: (why: string) => void) => void, terminate: () => Promise<unknown> }}
+ * @returns {import('../link/link.js').WorkerLink}
  */
 export function spawn(data) {
   // A worker inherits the process's execArgv, but --input-type (node
@@ -63,26 +65,15 @@ export function spawn(data) {
   const kept = process.execArgv.filter((a) => !a.startsWith('--input-type'));
   const execArgv = kept.length === process.execArgv.length ? undefined : kept;
   const w = new Worker(new URL('../worker.js', import.meta.url), { workerData: data, execArgv });
-  /** @type {string | null} why it exited, once it has */
-  let exited = null;
-  /** @type {((why: string) => void)[]} */
-  const exitFns = [];
+  const link = new PortLink({
+    post: (m, t) => w.postMessage(m, /** @type {NodeTransfer} */ (t)),
+    listen: (f) => w.on('message', f),
+    end: () => w.terminate(),
+  });
   let lastError = '';
   w.on('error', (e) => (lastError = String(e && e.stack ? e.stack : e)));
-  w.on('exit', (code) => {
-    exited = lastError || `exit code ${code}`;
-    exitFns.splice(0).forEach((f) => f(/** @type {string} */ (exited)));
-  });
-  return {
-    post: (m, t) => {
-      if (exited === null) w.postMessage(m, /** @type {NodeTransfer} */ (t ?? []));
-      else closePorts(t);
-    },
-    onMessage: (f) => w.on('message', f),
-    // A late listener still hears of an exit that already happened.
-    onExit: (f) => (exited === null ? exitFns.push(f) : queueMicrotask(() => f(/** @type {string} */ (exited)))),
-    terminate: () => w.terminate(),
-  };
+  w.on('exit', (code) => link.gone(lastError || `exit code ${code}`));
+  return link;
 }
 
 /** @param {string | URL} glue */

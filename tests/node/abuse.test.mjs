@@ -184,7 +184,7 @@ test('a huge DATA frame on a pipe fails that pipe with WM_EPROTO, not the worker
   const window = 65536;
   const f = callFrame({ id: 9, fn: mesh.index('t_cat'), in: { port: 0, window }, out: { port: 1, window } });
   const memory = (await mesh.stats()).workers[1].memory;
-  mesh.workers[2].post({ t: 'f', f, p: [input.port2, output.port2] }, [f, input.port2, output.port2]);
+  mesh.workers[2].send({ t: 'f', f, p: [input.port2, output.port2] }, [f, input.port2, output.port2]);
   const big = new Uint8Array(600 << 20);
   big[0] = 1; // DATA
   input.port1.postMessage(big.buffer, [big.buffer]);

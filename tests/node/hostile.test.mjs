@@ -27,7 +27,7 @@ test('a worker refuses an unregistered index and never calls it', async () => {
   const before = await refused(1);
   const ch = new MessageChannel();
   const f = callFrame({ id: 7, fn: 99999, out: { port: 0, window: 65536 } });
-  mesh.workers[1].post({ t: 'f', f, p: [ch.port2] }, [f, ch.port2]);
+  mesh.workers[1].send({ t: 'f', f, p: [ch.port2] }, [f, ch.port2]);
   // The function's output end closes with the reason.
   const out = readableFromPort(ch.port1, 65536, 'forged');
   await assert.rejects(
@@ -52,12 +52,12 @@ test('malformed control frames are refused and their ports closed', async () => 
     new Uint8Array(callFrame({ id: 1, fn: 1 })).slice(0, 30).buffer, // truncated
     doneFrame(12345, 0), // a DONE a worker never expects from main
   ];
-  for (const f of bad) mesh.workers[2].post({ t: 'f', f, p: [] }, [f]);
-  mesh.workers[2].post({ t: 'f', f: 'not bytes', p: 'not ports' });
+  for (const f of bad) mesh.workers[2].send({ t: 'f', f, p: [] }, [f]);
+  mesh.workers[2].send({ t: 'f', f: 'not bytes', p: 'not ports' });
   // A frame whose ports do not match what it says: its port gets closed.
   const ch = new MessageChannel();
   const f = callFrame({ id: 1, fn: 1 });
-  mesh.workers[2].post({ t: 'f', f, p: [ch.port2] }, [f, ch.port2]);
+  mesh.workers[2].send({ t: 'f', f, p: [ch.port2] }, [f, ch.port2]);
   const closed = new Promise((r) => ch.port1.addEventListener('close', r));
   ch.port1.start();
   await closed;
@@ -82,8 +82,8 @@ test('control frames sent as strings are refused when malformed, and run when go
     'Ā' + str(callFrame({ id: 1, fn: mesh.index('t_noop') })).slice(1), // a character above 255
     str(callFrame({ id: 1, fn: mesh.index('t_noop') })).padEnd(300, '\0'), // longer than any string frame
   ];
-  for (const m of bad) mesh.workers[2].post(m);
-  mesh.workers[2].post({ t: 'fs', l: bad });
+  for (const m of bad) mesh.workers[2].send(m);
+  mesh.workers[2].send({ t: 'fs', l: bad });
   let n = 0;
   for (let i = 0; i < 100 && n < before + 2 * bad.length; i++) {
     n = await refused(2);
@@ -93,7 +93,7 @@ test('control frames sent as strings are refused when malformed, and run when go
   // A good frame as a string runs: a call without pipes, whose DONE comes
   // back to the coordinator, which never placed it and refuses it.
   const main0 = await refused(0);
-  mesh.workers[2].post(str(callFrame({ id: 77, fn: mesh.index('t_noop') })));
+  mesh.workers[2].send(str(callFrame({ id: 77, fn: mesh.index('t_noop') })));
   for (let i = 0; i < 100 && (await refused(0)) === main0; i++) await new Promise((r) => setTimeout(r, 5));
   assert.equal(await refused(0), main0 + 1);
   assert.equal(await refused(2), before + 2 * bad.length);
@@ -106,12 +106,12 @@ test('malformed batches of control frames are refused frame by frame', async () 
     { t: 'fs', l: [7, null, { f: 'not bytes' }, { f: doneFrame(12345, 0), p: [] }] }, // four
     { t: 'fs' }, // one
   ];
-  for (const m of bad) mesh.workers[2].post(m);
+  for (const m of bad) mesh.workers[2].send(m);
   // A good frame in a batch still runs beside a bad one.
   const ch = new MessageChannel();
   const f = callFrame({ id: 3, fn: mesh.index('t_local'), out: { port: 0, window: 65536 } });
   const g = new Uint8Array([99]).buffer;
-  mesh.workers[2].post({ t: 'fs', l: [{ f: g, p: [] }, { f, p: [ch.port2] }] }, [f, g, ch.port2]);
+  mesh.workers[2].send({ t: 'fs', l: [{ f: g, p: [] }, { f, p: [ch.port2] }] }, [f, g, ch.port2]);
   const out = readableFromPort(ch.port1, 65536, 't_local');
   assert.equal(await new Response(out).text(), 'ok');
   let n = 0;
@@ -152,7 +152,7 @@ test('malformed pipe frames fail the pipe with WM_EPROTO, not the worker', async
     const output = new MessageChannel();
     const window = 65536;
     const f = callFrame({ id: 9, fn: mesh.index('t_cat'), in: { port: 0, window }, out: { port: 1, window } });
-    mesh.workers[1].post({ t: 'f', f, p: [input.port2, output.port2] }, [f, input.port2, output.port2]);
+    mesh.workers[1].send({ t: 'f', f, p: [input.port2, output.port2] }, [f, input.port2, output.port2]);
     input.port1.postMessage(new Uint8Array([1, 65, 66]).buffer); // DATA "AB"
     input.port1.postMessage(frame);
     const reader = readableFromPort(output.port1, window, 't_cat').getReader();
@@ -188,7 +188,7 @@ test('forged spare buffers fail the pipe at a C writer, not the worker', async (
     const output = new MessageChannel();
     const window = 65536;
     const f = callFrame({ id: 9, fn: mesh.index('t_cat'), in: { port: 0, window }, out: { port: 1, window } });
-    mesh.workers[1].post({ t: 'f', f, p: [input.port2, output.port2] }, [f, input.port2, output.port2]);
+    mesh.workers[1].send({ t: 'f', f, p: [input.port2, output.port2] }, [f, input.port2, output.port2]);
     const frames = [];
     /** @type {(v: unknown) => void} */
     let got = () => {};
@@ -253,7 +253,7 @@ test('a frame named twice in a forged early list is delivered once, then refused
   big[0] = 1; // DATA, 64 KiB of 'a'
   const f = callFrame({ id: 9, fn: mesh.index('t_cat'), in: { port: 0, window }, out: { port: 1, window } });
   const early = [[big.buffer, big.buffer], []];
-  mesh.workers[1].post({ t: 'f', f, p: [input.port2, output.port2], e: early }, [f, input.port2, output.port2]);
+  mesh.workers[1].send({ t: 'f', f, p: [input.port2, output.port2], e: early }, [f, input.port2, output.port2]);
   /** @type {unknown[]} */
   const back = [];
   input.port1.onmessage = (e) => back.push(e.data);
