@@ -29,15 +29,10 @@ typedef struct callobj {
   const char *made; /* source line that made it, for wm_dump */
   int ready;        /* the function has called wm_ready */
   int deferred;     /* its output waits for OUT or OUTPORT (WM__D_DEFER) */
-  int posted;       /* its result waits in the posted list */
-  int posted_rc;
-  struct callobj *pnext;
   wm__waitq wq;
 } callobj;
 
 static wm__htab calls;
-/* Results posted (wm__call_post) and not yet delivered, oldest first. */
-static callobj *posted_head, *posted_tail;
 
 static callobj *call_new(int token, uint32_t group) {
   callobj *c = calloc(1, sizeof *c);
@@ -135,37 +130,6 @@ void wm__call_complete(uint32_t id, int rc) {
   }
 }
 
-/* drain_posted delivers the posted results; the scheduler's idle hook. */
-static int drain_posted(void) {
-  int did = 0;
-  while (posted_head) {
-    callobj *c = posted_head;
-    posted_head = c->pnext;
-    if (!posted_head) posted_tail = NULL;
-    c->posted = 0;
-    wm__call_complete(c->id, c->posted_rc);
-    did = 1;
-  }
-  return did;
-}
-
-void wm__call_post(uint32_t id, int rc) {
-  callobj *c = wm__h_get(&calls, id);
-  if (!c || c->done || c->posted || wm__sched_on_idle(drain_posted)) {
-    wm__rt.stats.refused++;
-    return;
-  }
-  c->posted = 1;
-  c->posted_rc = rc;
-  c->pnext = NULL;
-  if (posted_tail)
-    posted_tail->pnext = c;
-  else
-    posted_head = c;
-  posted_tail = c;
-  wm__sched_kick();
-}
-
 void wm__call_ready(uint32_t id) {
   callobj *c = wm__h_get(&calls, id);
   if (!c || c->done || c->ready) {
@@ -243,14 +207,9 @@ int wm__kill(uint32_t id) {
     each_call(stage_of, id, kill_id, 0);
     return 0;
   }
-  if (wm__rt.self == 0) {
-    wm__coord_kill(0, id);
-  } else {
-    uint8_t buf[WM__CTL_LEN];
-    size_t n = wm__enc_ctl(buf, WM__F_KILL, id, WM_EDIED);
-    wm__host_ctrl_send(0, buf, n, NULL, 0);
-  }
-  return 0;
+  uint8_t buf[WM__CTL_LEN];
+  size_t n = wm__enc_ctl(buf, WM__F_KILL, id, WM_EDIED);
+  return wm__ctl_send(0, buf, n, NULL, 0);
 }
 
 int wm__cancel(uint32_t id, int reason) {
@@ -262,12 +221,12 @@ int wm__cancel(uint32_t id, int reason) {
     each_call(stage_of, c->id, cancel_id, reason);
   } else if (c->kind == K_LOCAL) {
     wm__cancel_job(-1, c->id, reason);
-  } else if (wm__rt.self == 0) {
-    wm__coord_cancel(0, c->id, reason);
   } else {
     uint8_t buf[WM__CTL_LEN];
     size_t n = wm__enc_cancel(buf, c->id, reason);
-    wm__host_ctrl_send(0, buf, n, NULL, 0);
+    int rc = wm__ctl_send(0, buf, n, NULL, 0);
+    if (rc) c->cancelled = 0; /* not sent: it may be tried again */
+    return rc;
   }
   return 0;
 }
@@ -277,19 +236,18 @@ int wm_cancel(wm_call call) {
   return wm__cancel(call.id, WM_ECANCELED);
 }
 
-int wm__call_workers(uint32_t id, int *ws, int max) {
+int wm__call_remotes(uint32_t id, uint32_t *ids, int max) {
   callobj *c = wm__h_get(&calls, id);
   if (!c || c->done || max <= 0) return 0;
   if (c->kind == K_REMOTE) {
-    int w = wm__coord_worker_of(0, id);
-    if (w) ws[0] = w;
-    return w ? 1 : 0;
+    ids[0] = id;
+    return 1;
   }
   int n = 0;
   if (c->kind == K_GROUP)
     for (uint32_t i = 0; i < calls.cap && n < max; i++) {
       callobj *s = calls.objs[i];
-      if (s && s->group == id) n += wm__call_workers(s->id, ws + n, max - n);
+      if (s && s->group == id) n += wm__call_remotes(s->id, ids + n, max - n);
     }
   return n;
 }
@@ -398,6 +356,7 @@ static void send_remote(wm_pipe in, wm_pipe out, const uint32_t *idx, size_t k,
   m.nmore = (uint32_t)k - 1;
   memcpy(m.more, idx + 1, (k - 1) * sizeof *idx);
   m.where = o ? o->where : WM_ANY;
+  m.flags = wm__in_fiber() ? WM__C_NESTED : 0;
   m.deadline = o ? o->deadline : -1;
   m.in.port = m.out.port = WM__NOPORT;
   int rc = 0;
@@ -431,11 +390,12 @@ static void send_remote(wm_pipe in, wm_pipe out, const uint32_t *idx, size_t k,
     if (in.id && !m.in.flags) wm_close(in);
     if (out.id && !m.out.flags) wm_close_error(out, rc);
     wm__call_complete(c->id, rc);
-  } else if (wm__rt.self == 0) {
-    wm__coord_submit(0, frame, n, ports, nports);
-    frame = NULL;
-  } else {
-    wm__host_ctrl_send(0, frame, n, ports, nports);
+  } else if ((rc = wm__ctl_send(0, frame, n, ports, nports))) {
+    /* Not sent (no memory to queue it for this instance's coordinator):
+     * the ports are still here. */
+    if (m.in.flags) wm__end_abort(&m.in, pin, rc);
+    if (m.out.flags) wm__end_abort(&m.out, pout, rc);
+    wm__call_complete(c->id, rc);
   }
   free(frame);
   free((void *)m.in.data);
@@ -596,7 +556,7 @@ static const char *job_name(const wm__job *job) {
 static void reply(int to, uint32_t id, int rc) {
   uint8_t buf[WM__CTL_LEN];
   size_t n = wm__enc_done(buf, id, rc);
-  wm__host_ctrl_send(to, buf, n, NULL, 0);
+  wm__ctl_send(to, buf, n, NULL, 0);
 }
 
 void wm__exec(const uint8_t *p, size_t n, const int *ports, int nports) {
@@ -668,7 +628,7 @@ static void job_ready(const wm__job *job) {
   } else {
     uint8_t buf[WM__CTL_LEN];
     size_t n = wm__enc_ctl(buf, WM__F_READY, job->reply_id, 0);
-    wm__host_ctrl_send(job->reply_to, buf, n, NULL, 0);
+    wm__ctl_send(job->reply_to, buf, n, NULL, 0);
   }
 }
 

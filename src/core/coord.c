@@ -54,15 +54,14 @@ int wm__coord_init(int nworkers, int cap, int qm) {
   return 0;
 }
 
+/* reply sends a call's result to its caller: a frame, to a worker or to
+ * this instance itself alike (ctl.c), so that nothing the caller does on
+ * hearing it runs inside the coordinator. */
 static void reply(int caller, uint32_t id, int rc) {
   if (caller < 0) return; /* its instance died: nobody waits */
-  if (caller == 0) {
-    wm__call_post(id, rc);
-  } else {
-    uint8_t buf[WM__CTL_LEN];
-    size_t n = wm__enc_done(buf, id, rc);
-    wm__host_ctrl_send(caller, buf, n, NULL, 0);
-  }
+  uint8_t buf[WM__CTL_LEN];
+  size_t n = wm__enc_done(buf, id, rc);
+  wm__ctl_send(caller, buf, n, NULL, 0);
 }
 
 static int port_of(const wm__desc *d, const int *ports) {
@@ -108,13 +107,15 @@ static void dispatch(int w, int lent, int from, const wm__callmsg *m,
   wm__put32(frame + 4, g); /* the worker answers under the coordinator's id */
   workers[w].load++;
   nlent += lent;
-  wm__host_ctrl_send(w, frame, n, ports, nports);
+  wm__ctl_send(w, frame, n, ports, nports);
   free(frame);
 }
 
 /* nested says whether a call from instance from was made by a running
  * call: one from a worker, or from a fiber of this instance. */
-static int nested(int from) { return from > 0 || wm__in_fiber(); }
+static int nested(int from, const wm__callmsg *m) {
+  return from > 0 || (m->flags & WM__C_NESTED);
+}
 
 /* place_nested places a call made by a running call when no worker has
  * room. Queued, it could wait for ever: its parent may hold the last slot
@@ -137,19 +138,24 @@ static void place_nested(int from, const wm__callmsg *m, uint8_t *frame,
   dispatch(w, 1, from, m, frame, n, ports, nports);
 }
 
-void wm__coord_submit(int from, uint8_t *frame, size_t n, const int *ports,
+void wm__coord_submit(int from, const uint8_t *p, size_t n, const int *ports,
                       int nports) {
   wm__callmsg m;
-  if (wm__dec_call(frame, n, (unsigned)nports, &m)) {
+  if (wm__dec_call(p, n, (unsigned)nports, &m)) {
     /* The caller waits under the id in the frame, if there is one. */
-    if (n >= 8 && from >= 0) {
-      uint32_t id = wm__get32(frame + 4);
-      reply(from, id, WM_EPROTO);
-    }
-    free(frame);
+    if (n >= 8 && from >= 0) reply(from, wm__get32(p + 4), WM_EPROTO);
     wm__refuse(ports, nports);
     return;
   }
+  /* The frame goes on to a worker, or waits in the queue: a copy of our
+   * own, which m must point into. */
+  uint8_t *frame = malloc(n);
+  if (!frame) {
+    fail(from, &m, ports, WM_ENOMEM);
+    return;
+  }
+  memcpy(frame, p, n);
+  wm__dec_call(frame, n, (unsigned)nports, &m);
   int rc = 0;
   if (m.where != WM_ANY && (m.where < 1 || m.where > wm__rt.nworkers))
     rc = WM_EINVAL;
@@ -169,7 +175,7 @@ void wm__coord_submit(int from, uint8_t *frame, size_t n, const int *ports,
     dispatch(w, 0, from, &m, frame, n, ports, nports);
     return;
   }
-  if (nested(from)) {
+  if (nested(from, &m)) {
     place_nested(from, &m, frame, n, ports, nports);
     return;
   }
@@ -342,7 +348,7 @@ void wm__coord_cancel(int from, uint32_t id, int reason) {
   if (s) {
     uint8_t buf[WM__CTL_LEN];
     size_t n = wm__enc_cancel(buf, s->id, reason);
-    wm__host_ctrl_send(s->worker, buf, n, NULL, 0);
+    wm__ctl_send(s->worker, buf, n, NULL, 0);
   }
 }
 
@@ -365,15 +371,30 @@ void wm__coord_out(int from, const uint8_t *p, size_t n) {
     return;
   }
   slot *s = out_slot(from, g);
-  if (s) wm__call_out(s->caller_call, status, data, len);
+  if (!s) return;
+  /* The same frame goes on to the caller, under the caller's id. */
+  uint8_t *f = malloc(n);
+  if (f) {
+    memcpy(f, p, n);
+    wm__put32(f + 4, s->caller_call);
+    wm__ctl_send(s->caller, f, n, NULL, 0);
+    free(f);
+  } else {
+    uint8_t buf[WM__CTL_LEN];
+    size_t k = wm__enc_ctl(buf, WM__F_OUT, s->caller_call, WM_ENOMEM);
+    wm__ctl_send(s->caller, buf, k, NULL, 0);
+  }
 }
 
 void wm__coord_outport(int from, uint32_t g, int port) {
   slot *s = out_slot(from, g);
-  if (s)
-    wm__call_outport(s->caller_call, port);
-  else
+  if (s) {
+    uint8_t buf[WM__CTL_LEN];
+    size_t n = wm__enc_ctl(buf, WM__F_OUTPORT, s->caller_call, 0);
+    wm__ctl_send(s->caller, buf, n, &port, 1);
+  } else {
     wm__host_port_close(port);
+  }
 }
 
 void wm__coord_ready(int from, uint32_t g) {
@@ -382,12 +403,10 @@ void wm__coord_ready(int from, uint32_t g) {
     wm__rt.stats.refused++;
     return;
   }
-  if (s->caller == 0) {
-    wm__call_ready(s->caller_call);
-  } else if (s->caller > 0) {
+  if (s->caller >= 0) {
     uint8_t buf[WM__CTL_LEN];
     size_t n = wm__enc_ctl(buf, WM__F_READY, s->caller_call, 0);
-    wm__host_ctrl_send(s->caller, buf, n, NULL, 0);
+    wm__ctl_send(s->caller, buf, n, NULL, 0);
   }
 }
 

@@ -18,10 +18,84 @@
 #define WM__ENTRY
 #endif
 
+/* main_frame takes a control frame at the main instance: one from a worker,
+ * for the coordinator, or one this instance sent itself (ctl.c): a request
+ * for its coordinator, or the coordinator's answer for its caller side. */
+static void main_frame(int from, const uint8_t *p, size_t n, const int *ports,
+                       int nports) {
+  int self = from == 0;
+  int type = wm__dec_type(p, n);
+  uint32_t id;
+  int32_t rc;
+  const uint8_t *data;
+  size_t len;
+  if (type == WM__F_CALL) {
+    wm__coord_submit(from, p, n, ports, nports);
+  } else if (type == WM__F_CANCEL && !nports &&
+             !wm__dec_cancel(p, n, &id, &rc)) {
+    wm__coord_cancel(from, id, rc);
+  } else if (type == WM__F_KILL && !nports &&
+             !wm__dec_ctl(p, n, WM__F_KILL, &id, &rc)) {
+    wm__coord_kill(from, id);
+  } else if (type == WM__F_READY && !nports &&
+             !wm__dec_ctl(p, n, WM__F_READY, &id, &rc) && !rc) {
+    if (self)
+      wm__call_ready(id);
+    else
+      wm__coord_ready(from, id);
+  } else if (type == WM__F_OUT && !nports && !self) {
+    wm__coord_out(from, p, n);
+  } else if (type == WM__F_OUT && !nports &&
+             !wm__dec_out(p, n, &id, &rc, &data, &len)) {
+    wm__call_out(id, rc, data, len);
+  } else if (type == WM__F_OUTPORT && nports == 1 &&
+             !wm__dec_ctl(p, n, WM__F_OUTPORT, &id, &rc) && !rc) {
+    if (self)
+      wm__call_outport(id, ports[0]);
+    else
+      wm__coord_outport(from, id, ports[0]);
+  } else if (type == WM__F_DONE && !nports && !wm__dec_done(p, n, &id, &rc)) {
+    if (self)
+      wm__call_complete(id, rc);
+    else
+      wm__coord_done(from, id, rc);
+  } else {
+    wm__refuse(ports, nports);
+  }
+}
+
+/* worker_frame takes a control frame at a worker: only the main instance
+ * (the coordinator) talks to it. */
+static void worker_frame(int from, const uint8_t *p, size_t n, const int *ports,
+                         int nports) {
+  int type = from == 0 ? wm__dec_type(p, n) : -1;
+  uint32_t id;
+  int32_t rc;
+  if (type == WM__F_CALL) {
+    wm__exec(p, n, ports, nports);
+  } else if (type == WM__F_CANCEL && !nports &&
+             !wm__dec_cancel(p, n, &id, &rc)) {
+    wm__cancel_job(0, id, rc);
+  } else if (type == WM__F_READY && !nports &&
+             !wm__dec_ctl(p, n, WM__F_READY, &id, &rc) && !rc) {
+    wm__call_ready(id);
+  } else if (type == WM__F_DONE && !nports && !wm__dec_done(p, n, &id, &rc)) {
+    wm__call_complete(id, rc);
+  } else {
+    wm__refuse(ports, nports);
+  }
+}
+
+/* The role of this instance, decided once by wm__init: the main instance
+ * until then, as every native test that makes no mesh expects. */
+static wm__ctl_fn on_frame = main_frame;
+
 /* wm__init makes this instance number self; the main instance (0) also
  * coordinates nworkers workers of cap calls each, with qmax queued. */
 WM__ENTRY int wm__init(int self, int nworkers, int cap, int qmax) {
   wm__rt.self = self;
+  on_frame = self == 0 ? main_frame : worker_frame;
+  wm__ctl_on_frame(on_frame);
   if (self == 0) return wm__coord_init(nworkers, cap, qmax);
   /* A worker only learns the mesh's size, to split the chains it makes. */
   wm__rt.nworkers = nworkers > 0 ? nworkers : 0;
@@ -59,53 +133,7 @@ WM__ENTRY void wm__on_ctrl(int from, const uint8_t *p, size_t n,
     wm__run();
     return;
   }
-  int type = wm__dec_type(p, n);
-  uint32_t id;
-  int32_t rc;
-  if (type == WM__F_CALL && wm__rt.self == 0) {
-    uint8_t *copy = malloc(n);
-    if (copy) {
-      memcpy(copy, p, n);
-      wm__coord_submit(from, copy, n, ports, nports);
-    } else {
-      wm__refuse(ports, nports);
-    }
-  } else if (type == WM__F_CALL && from == 0) {
-    wm__exec(p, n, ports, nports);
-  } else if (type == WM__F_CANCEL && !nports &&
-             !wm__dec_cancel(p, n, &id, &rc)) {
-    if (wm__rt.self == 0)
-      wm__coord_cancel(from, id, rc);
-    else if (from == 0)
-      wm__cancel_job(0, id, rc);
-    else
-      wm__refuse(ports, 0);
-  } else if (type == WM__F_READY && !nports &&
-             !wm__dec_ctl(p, n, WM__F_READY, &id, &rc) && !rc) {
-    if (wm__rt.self == 0)
-      wm__coord_ready(from, id);
-    else if (from == 0)
-      wm__call_ready(id);
-    else
-      wm__refuse(ports, 0);
-  } else if (type == WM__F_KILL && !nports && wm__rt.self == 0 &&
-             !wm__dec_ctl(p, n, WM__F_KILL, &id, &rc)) {
-    wm__coord_kill(from, id);
-  } else if (type == WM__F_OUT && !nports && wm__rt.self == 0) {
-    wm__coord_out(from, p, n);
-  } else if (type == WM__F_OUTPORT && nports == 1 && wm__rt.self == 0 &&
-             !wm__dec_ctl(p, n, WM__F_OUTPORT, &id, &rc) && !rc) {
-    wm__coord_outport(from, id, ports[0]);
-  } else if (type == WM__F_DONE && !nports && !wm__dec_done(p, n, &id, &rc)) {
-    if (wm__rt.self == 0)
-      wm__coord_done(from, id, rc);
-    else if (from == 0)
-      wm__call_complete(id, rc);
-    else
-      wm__refuse(ports, 0);
-  } else {
-    wm__refuse(ports, nports);
-  }
+  on_frame(from, p, n, ports, nports);
   wm__run();
 }
 
@@ -258,7 +286,18 @@ WM__ENTRY const char *wm__js_dump(void) {
 /* wm__js_workers stores the workers that run a JS-made call in ws (at most
  * max) and returns how many: the ones to stop if it ignores cancellation. */
 WM__ENTRY int wm__js_workers(uint32_t id, int *ws, int max) {
-  return wm__rt.self == 0 ? wm__call_workers(id, ws, max) : 0;
+  enum {
+    MAX = 64
+  };
+  if (wm__rt.self != 0 || max <= 0) return 0;
+  uint32_t ids[MAX];
+  int k = wm__call_remotes(id, ids, max < MAX ? max : MAX);
+  int n = 0;
+  for (int i = 0; i < k; i++) {
+    int w = wm__coord_worker_of(0, ids[i]);
+    if (w) ws[n++] = w;
+  }
+  return n;
 }
 
 /* wm__js_cancel cancels a JS-made call (reason < 0); one that has finished

@@ -113,6 +113,30 @@ int wm__spawn(const wm__job *job);
 #define WM__IDLE_HOOKS 4
 int wm__sched_on_idle(int (*hook)(void));
 
+/* ---- ctl.c: the one path of control frames ---- */
+
+/* wm__ctl_fn takes a control frame from instance from, with its ports. */
+typedef void (*wm__ctl_fn)(int from, const uint8_t *p, size_t n,
+                           const int *ports, int nports);
+
+/* wm__ctl_on_frame sets the function that takes the frames this instance
+ * sends itself (entry.c's dispatcher, the one for every frame). */
+void wm__ctl_on_frame(wm__ctl_fn fn);
+
+/* wm__ctl_send sends control frame p (n bytes) to instance dest, moving
+ * ports with it. To this instance itself, a request (CALL, CANCEL, KILL)
+ * is dispatched at once and an answer (DONE, READY, OUT, OUTPORT) is
+ * copied and dispatched from the idle hook (see ctl.c). Returns 0, or
+ * WM_ENOMEM if a CALL to self could not reserve room for its answers: its
+ * ports are then still the caller's. An answer to self that cannot be
+ * queued is counted as refused and its ports closed. */
+int wm__ctl_send(int dest, const void *p, size_t n, const int *ports,
+                 int nports);
+
+/* wm__ctl_drain dispatches the answers this instance sent itself; the
+ * scheduler's idle hook. Returns whether there were any. */
+int wm__ctl_drain(void);
+
 /* wm__sched_on_run_end sets the hook that each wm__run calls once every
  * fiber has parked: pipe.c sends what they wrote then (wm__pipe_flush). */
 void wm__sched_on_run_end(void (*hook)(void));
@@ -227,14 +251,6 @@ int wm__pipe_new(wm_pipe *r, wm_pipe *w, uint32_t window);
 /* wm__call_complete delivers the result of call id made in this instance. */
 void wm__call_complete(uint32_t id, int rc);
 
-/* wm__call_post queues the result of call id made in this instance, to be
- * delivered by the scheduler's idle hook. The coordinator answers the main
- * instance's own calls this way: a result delivered in place could cancel
- * a chain's other stages, and so re-enter the coordinator while it walks
- * its queue. A result for no call, or a second one, is refused and
- * counted. */
-void wm__call_post(uint32_t id, int rc);
-
 /* wm__go is wm_go with two more inputs: token (if > 0) sends the result to
  * the JS side instead of a waiter, and group makes the call a stage of that
  * chain. The new call's id goes to *id. */
@@ -304,9 +320,10 @@ void wm__coord_ready(int from, uint32_t g);
 /* wm__coord_kill stops the worker running call id made by from. */
 void wm__coord_kill(int from, uint32_t id);
 
-/* wm__call_workers stores up to max workers that run call id (every stage
- * of a chain) in ws and returns how many it found. Main instance only. */
-int wm__call_workers(uint32_t id, int *ws, int max);
+/* wm__call_remotes stores in ids up to max ids of the calls on workers
+ * that call id is made of (itself, or every stage of a chain) and returns
+ * how many it found; the coordinator knows their workers. */
+int wm__call_remotes(uint32_t id, uint32_t *ids, int max);
 
 /* ---- Fan-out (topic.c) ---- */
 
@@ -320,9 +337,9 @@ void wm__topic_close_job(uint32_t owner);
  * with at most qmax calls waiting. */
 int wm__coord_init(int nworkers, int cap, int qmax);
 
-/* wm__coord_submit places a CALL frame from instance from; it takes the
- * frame (malloc'd) and the ports. */
-void wm__coord_submit(int from, uint8_t *frame, size_t n, const int *ports,
+/* wm__coord_submit places a CALL frame from instance from (it keeps a copy
+ * if it needs one), taking the ports. */
+void wm__coord_submit(int from, const uint8_t *p, size_t n, const int *ports,
                       int nports);
 
 /* wm__coord_out forwards an OUT frame (p, n bytes) from worker from to the

@@ -40,7 +40,7 @@ int wm__enc_call(const wm__callmsg *m, uint8_t **out, size_t *len) {
   p[0] = WM__F_CALL;
   p[1] = (uint8_t)nports;
   p[2] = (uint8_t)m->nmore;
-  p[3] = 0;
+  p[3] = m->flags & WM__C_MASK;
   wm__put32(p + 4, m->id);
   wm__put32(p + 8, m->fn);
   wm__put32(p + 12, (uint32_t)m->where);
@@ -167,7 +167,8 @@ static int get_desc(const uint8_t *p, size_t n, size_t *pos, unsigned nports,
 }
 
 int wm__dec_call(const uint8_t *p, size_t n, unsigned nports, wm__callmsg *m) {
-  if (n < CALL_HDR || p[0] != WM__F_CALL || p[3]) return WM_EPROTO;
+  if (n < CALL_HDR || p[0] != WM__F_CALL || (p[3] & ~WM__C_MASK))
+    return WM_EPROTO;
   if (p[1] != nports || nports > WM__MAX_PORTS) return WM_EPROTO;
   if (p[2] >= WM__MAX_BLOCK || n - CALL_HDR < 4u * p[2]) return WM_EPROTO;
   m->id = wm__get32(p + 4);
@@ -177,6 +178,7 @@ int wm__dec_call(const uint8_t *p, size_t n, unsigned nports, wm__callmsg *m) {
                           (uint64_t)wm__get32(p + 20) << 32);
   if (m->deadline < -1) return WM_EPROTO;
   m->nmore = p[2];
+  m->flags = p[3];
   for (uint32_t i = 0; i < m->nmore; i++)
     m->more[i] = wm__get32(p + CALL_HDR + 4 * i);
   size_t pos = CALL_HDR + 4 * m->nmore;

@@ -83,8 +83,18 @@ typedef struct wm__callmsg {
   uint32_t more[WM__MAX_BLOCK - 1];
   int32_t where;    /* WM_ANY or a worker number */
   int64_t deadline; /* absolute ms, or -1 */
+  uint8_t flags;    /* WM__C_* */
   wm__desc in, out;
 } wm__callmsg;
+
+/* Flags of a CALL frame (its byte 3). */
+enum {
+  /* Made by a running call (a fiber), which may be waiting for it: the
+   * coordinator never queues it (see place_nested in coord.c). A call from
+   * a worker is always one; this says it of the main instance's own. */
+  WM__C_NESTED = 1,
+  WM__C_MASK = 1
+};
 
 /* wm__pipemsg is a decoded pipe frame. */
 typedef struct wm__pipemsg {

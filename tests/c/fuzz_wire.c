@@ -92,7 +92,7 @@ static int ref_raw_desc(const uint8_t *p, size_t n, size_t *pos, wm__desc *d) {
 }
 
 static int ref_call(const uint8_t *p, size_t n, unsigned nports) {
-  if (n < 24 || p[0] != WM__F_CALL || p[1] != nports || p[3]) return 0;
+  if (n < 24 || p[0] != WM__F_CALL || p[1] != nports || p[3] > 1) return 0;
   /* p[2] stages more, each a 4-byte index after the header. */
   if (p[2] > WM__MAX_BLOCK - 1 || n - 24 < 4u * p[2]) return 0;
   wm__callmsg m;

@@ -486,7 +486,10 @@ static int t_canary(wm_pipe in, wm_pipe out) {
   wm_pipe r, w; /* nobody writes: the read parks */
   int rc = wm_pipe_make(&r, &w);
   char b;
-  return rc ? rc : (int)wm_read(r, &b, 1, wm_now() + 1);
+  /* A deadline far enough that the read parks whatever the clock does: one
+   * already passed would return at once, and the call would complete
+   * before the fiber ever switched out. */
+  return rc ? rc : (int)wm_read(r, &b, 1, wm_now() + 10000);
 }
 WM_EXPORT(t_canary)
 

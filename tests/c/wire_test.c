@@ -251,7 +251,8 @@ static void call_framing_refused(void) {
     CHECK_EQ(wm__dec_call(p, k, 2, &d), WM_EPROTO); /* every truncation */
   const size_t pads[] = {3, 26, 27};
   for (size_t i = 0; i < 3; i++) {
-    p[pads[i]] = 1;
+    /* Byte 3 holds the call's flags (WM__C_*): only unknown ones fail. */
+    p[pads[i]] = i == 0 ? WM__C_MASK + 1 : 1;
     CHECK_EQ(wm__dec_call(p, n, 2, &d), WM_EPROTO);
     p[pads[i]] = 0;
   }

@@ -1,0 +1,178 @@
+/* ctl.c: the one path of control frames. Every control frame the core sends
+ * goes through wm__ctl_send. One addressed to another instance goes to the
+ * host; one addressed to this instance itself (the main instance's calls to
+ * its own coordinator, and the coordinator's answers) goes to the function
+ * that takes frames from other instances (entry.c's dispatcher, set with
+ * wm__ctl_on_frame). So the main instance's calls take the path every
+ * worker's calls take.
+ *
+ * Requests to the coordinator (CALL, CANCEL, KILL) are dispatched at once:
+ * the coordinator is never on the stack when one is made, since call.c is
+ * below it and the coordinator sends only answers (scripts/layers.mjs
+ * keeps it so). Answers from it (DONE, READY, OUT, OUTPORT) are queued and
+ * dispatched from the scheduler's idle hook, never inside the coordinator:
+ * what the caller does on hearing one (a chain's failing stage cancels the
+ * others) would re-enter it while it walks its queue.
+ *
+ * An answer must not be lost for want of memory: the caller would wait for
+ * ever. Each CALL sent to self therefore reserves room for the answers it
+ * may get (READY, OUT or OUTPORT, DONE), and its DONE gives the room back. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "host.h"
+#include "rt.h"
+
+/* Answers a CALL may get: READY, one of OUT and OUTPORT, and DONE. */
+#define ANSWERS 3
+
+typedef struct msg {
+  struct msg *next;
+  size_t n;
+  int nports;
+  int ports[WM__MAX_PORTS];
+  uint8_t *big; /* the frame, if longer than small; else NULL */
+  uint8_t small[WM__CTL_LEN];
+} msg;
+
+typedef struct queue {
+  msg *head, *tail;
+} queue;
+
+static queue answers;
+static msg *spare; /* nodes kept for answers */
+static int nspare, reserved;
+static wm__ctl_fn on_frame;
+
+void wm__ctl_on_frame(wm__ctl_fn fn) {
+  on_frame = fn;
+  wm__sched_on_idle(wm__ctl_drain);
+}
+
+static int is_request(uint8_t type) {
+  return type == WM__F_CALL || type == WM__F_CANCEL || type == WM__F_KILL;
+}
+
+static void release(msg *m) {
+  free(m->big);
+  if (nspare < reserved) {
+    m->next = spare;
+    spare = m;
+    nspare++;
+  } else {
+    free(m);
+  }
+}
+
+/* trim frees the spare nodes beyond what is reserved. */
+static void trim(void) {
+  while (nspare > reserved) {
+    msg *m = spare;
+    spare = m->next;
+    nspare--;
+    free(m);
+  }
+}
+
+/* reserve keeps ANSWERS more nodes for answers. Returns 0 or WM_ENOMEM. */
+static int reserve(void) {
+  reserved += ANSWERS;
+  while (nspare < reserved) {
+    msg *m = malloc(sizeof *m);
+    if (!m) {
+      reserved -= ANSWERS;
+      trim();
+      return WM_ENOMEM;
+    }
+    m->next = spare;
+    spare = m;
+    nspare++;
+  }
+  return 0;
+}
+
+static void unreserve(void) {
+  if (reserved >= ANSWERS) reserved -= ANSWERS;
+  trim();
+}
+
+static void push(queue *q, msg *m) {
+  m->next = NULL;
+  if (q->tail)
+    q->tail->next = m;
+  else
+    q->head = m;
+  q->tail = m;
+}
+
+static msg *pop(queue *q) {
+  msg *m = q->head;
+  if (m && !(q->head = m->next)) q->tail = NULL;
+  return m;
+}
+
+int wm__ctl_send(int dest, const void *p, size_t n, const int *ports,
+                 int nports) {
+  if (dest != wm__rt.self) {
+    wm__host_ctrl_send(dest, p, n, ports, nports);
+    return 0;
+  }
+  const uint8_t *f = p;
+  if (n < WM__CTL_LEN || nports < 0 || nports > (int)WM__MAX_PORTS)
+    return WM_EINVAL;
+  if (is_request(f[0])) {
+    if (!on_frame) return WM_EINVAL; /* no coordinator here */
+    if (f[0] == WM__F_CALL && reserve()) return WM_ENOMEM;
+    on_frame(wm__rt.self, f, n, ports, nports);
+    return 0;
+  }
+  msg *m = spare;
+  if (m) {
+    spare = m->next;
+    nspare--;
+  } else {
+    m = malloc(sizeof *m);
+  }
+  uint8_t *big = m && n > WM__CTL_LEN ? malloc(n) : NULL;
+  if (m && n > WM__CTL_LEN && !big) {
+    /* An output that cannot be copied fails as an output: the caller hears
+     * why, instead of waiting for bytes that never come. */
+    n = wm__enc_ctl(m->small, f[0], wm__get32(f + 4), WM_ENOMEM);
+    f = m->small;
+  }
+  if (!m) {
+    /* More answers than calls reserved room for: only a worker that says
+     * more than it may gets here. */
+    wm__refuse(ports, nports);
+    return WM_ENOMEM;
+  }
+  m->big = big;
+  if (f != m->small) memcpy(big ? big : m->small, f, n);
+  m->n = n;
+  m->nports = nports;
+  if (nports) memcpy(m->ports, ports, (size_t)nports * sizeof *ports);
+  push(&answers, m);
+  wm__sched_kick();
+  return 0;
+}
+
+/* deliver hands one frame to self to the dispatcher. */
+static void deliver(msg *m) {
+  const uint8_t *f = m->big ? m->big : m->small;
+  if (f[0] == WM__F_DONE) unreserve();
+  if (on_frame)
+    on_frame(wm__rt.self, f, m->n, m->ports, m->nports);
+  else
+    wm__refuse(m->ports, m->nports);
+  release(m);
+}
+
+int wm__ctl_drain(void) {
+  int did = 0;
+  msg *m;
+  while ((m = pop(&answers))) {
+    deliver(m);
+    did = 1;
+  }
+  return did;
+}
