@@ -8,6 +8,7 @@
 #include "bytes.h"
 #include "ctx.h"
 #include "handles.h"
+#include "list.h"
 #include "wire.h"
 #include "wmesh.h"
 
@@ -21,10 +22,17 @@
 
 typedef struct wm__fiber wm__fiber;
 
-/* A wait queue: fibers parked until something changes. */
+/* A wait queue: fibers parked until something changes. It is all zeros
+ * whenever no fiber waits on it (sched.c sets its list up for the first
+ * and clears it after the last), as queues are made with {0} or calloc,
+ * and one may move while it is empty. */
 typedef struct wm__waitq {
-  wm__fiber *head;
+  wm__list fibers; /* newest first */
 } wm__waitq;
+
+static inline int wm__waitq_empty(const wm__waitq *q) {
+  return !q->fibers.next;
+}
 
 /* A job: what a fiber runs next. */
 typedef struct wm__job wm__job;
@@ -65,20 +73,19 @@ struct wm__fiber {
   int exiting;
   /* Waiting. */
   wm__waitq *wq;
-  wm__fiber *wnext, *wprev;
+  wm__list wlink; /* on wq */
   int64_t deadline;
   int wake_rc;
-  /* Run queue, pool and timer list. */
-  wm__fiber *rnext;
-  wm__fiber *tnext, *tprev;
+  wm__list rlink; /* on the run queue, or in the pool once idle */
+  wm__list tlink; /* on the timer list, if in_timers */
   int in_timers;
   int runnable;
   /* Cancellation: 0, or the error every blocking call now returns. */
   int cancelled;
-  const char *waits;        /* source line it is blocked at, for wm_dump */
-  int readied;              /* the job has called wm_ready */
-  int made;                 /* pipes and calls the job has made */
-  wm__fiber *bnext, *bprev; /* the list of busy fibers */
+  const char *waits; /* source line it is blocked at, for wm_dump */
+  int readied;       /* the job has called wm_ready */
+  int made;          /* pipes and calls the job has made */
+  wm__list blink;    /* on the list of busy fibers */
 };
 
 typedef struct wm__instance {

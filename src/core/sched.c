@@ -12,11 +12,12 @@
 #define POOL_MAX 64
 
 static wm__fiber *current;
-static wm__fiber *run_head, *run_tail;
-static wm__fiber *pool;
+static wm__list runq = WM__LIST_INIT(runq); /* first come, first run */
+static wm__list pool = WM__LIST_INIT(pool); /* the last parked runs next */
 static int pool_len;
-static wm__fiber *timers;
-static wm__fiber *busy; /* fibers running a job, for cancellation */
+static wm__list timers = WM__LIST_INIT(timers); /* newest first */
+/* Fibers running a job, for cancellation; newest first. */
+static wm__list busy = WM__LIST_INIT(busy);
 static int running;
 static int kicked;
 static int again; /* a kick came while running: look at the hooks again */
@@ -63,30 +64,18 @@ static void make_runnable(wm__fiber *f, int rc) {
   if (f->runnable) return;
   f->runnable = 1;
   f->wake_rc = rc;
-  f->rnext = NULL;
-  if (run_tail)
-    run_tail->rnext = f;
-  else
-    run_head = f;
-  run_tail = f;
+  wm__list_push_back(&runq, &f->rlink);
   wm__sched_kick();
 }
 
 static void unwait(wm__fiber *f) {
   if (f->wq) {
-    if (f->wprev)
-      f->wprev->wnext = f->wnext;
-    else
-      f->wq->head = f->wnext;
-    if (f->wnext) f->wnext->wprev = f->wprev;
+    wm__list_erase(&f->wlink);
+    if (wm__list_empty(&f->wq->fibers)) f->wq->fibers = (wm__list){NULL, NULL};
     f->wq = NULL;
   }
   if (f->in_timers) {
-    if (f->tprev)
-      f->tprev->tnext = f->tnext;
-    else
-      timers = f->tnext;
-    if (f->tnext) f->tnext->tprev = f->tprev;
+    wm__list_erase(&f->tlink);
     f->in_timers = 0;
   }
 }
@@ -115,17 +104,12 @@ int wm__wait(wm__waitq *q, int64_t deadline) {
   f->waits = wm__loc;
   wm__loc = NULL;
   f->wq = q;
-  f->wprev = NULL;
-  f->wnext = q->head;
-  if (q->head) q->head->wprev = f;
-  q->head = f;
+  if (wm__waitq_empty(q)) wm__list_init(&q->fibers);
+  wm__list_push_front(&q->fibers, &f->wlink);
   f->deadline = deadline;
   if (deadline > 0) {
     f->in_timers = 1;
-    f->tprev = NULL;
-    f->tnext = timers;
-    if (timers) timers->tprev = f;
-    timers = f;
+    wm__list_push_front(&timers, &f->tlink);
   }
   wm__ctx_yield(f->ctx);
   if (f->wake_rc == WM_ETIMEDOUT && job_bound && !f->cancelled)
@@ -173,7 +157,8 @@ int wm__job_ready(void) {
 }
 
 int wm__cancel_job(int reply_to, uint32_t reply_id, int reason) {
-  for (wm__fiber *f = busy; f; f = f->bnext) {
+  wm__list_foreach(it, &busy) {
+    wm__fiber *f = wm__cont(it, wm__fiber, blink);
     if (f->job.reply_to != reply_to || f->job.reply_id != reply_id) continue;
     if (!f->cancelled) {
       f->cancelled = reason;
@@ -189,24 +174,24 @@ int wm__cancel_job(int reply_to, uint32_t reply_id, int reason) {
 }
 
 void wm__wake_all(wm__waitq *q) {
-  while (q->head) {
-    wm__fiber *f = q->head;
+  /* The last fiber's unwait clears q. */
+  while (!wm__waitq_empty(q)) {
+    wm__fiber *f = wm__cont(q->fibers.next, wm__fiber, wlink);
     unwait(f);
     make_runnable(f, 0);
   }
 }
 
 void wm__expire(void) {
-  if (!timers) return; /* the common case: no need to ask the host the time */
+  /* The common case: no need to ask the host the time. */
+  if (wm__list_empty(&timers)) return;
   int64_t now = wm_now();
-  wm__fiber *f = timers;
-  while (f) {
-    wm__fiber *next = f->tnext;
+  wm__list_foreach(it, &timers) {
+    wm__fiber *f = wm__cont(it, wm__fiber, tlink);
     if (f->deadline <= now) {
       unwait(f);
       make_runnable(f, WM_ETIMEDOUT);
     }
-    f = next;
   }
 }
 
@@ -217,16 +202,12 @@ static void fiber_main(void *arg) {
     int rc = job.fn(job.in, job.out);
     f->busy = 0;
     wm__rt.stats.fibers_busy--;
-    if (f->bprev)
-      f->bprev->bnext = f->bnext;
-    else
-      busy = f->bnext;
-    if (f->bnext) f->bnext->bprev = f->bprev;
+    wm__list_erase(&f->blink);
     f->cancelled = 0;
     job.ops->finish(&job, rc);
     if (pool_len < POOL_MAX) {
-      f->rnext = pool;
-      pool = f;
+      /* Not on the run queue while it runs: rlink is free. */
+      wm__list_push_front(&pool, &f->rlink);
       pool_len++;
     } else {
       f->exiting = 1;
@@ -236,9 +217,11 @@ static void fiber_main(void *arg) {
 }
 
 int wm__spawn(const wm__job *job) {
-  wm__fiber *f = pool;
-  if (f) {
-    pool = f->rnext;
+  wm__list *pooled = wm__list_first(&pool);
+  wm__fiber *f;
+  if (pooled) {
+    wm__list_erase(pooled);
+    f = wm__cont(pooled, wm__fiber, rlink);
     pool_len--;
   } else {
     f = calloc(1, sizeof *f);
@@ -255,10 +238,7 @@ int wm__spawn(const wm__job *job) {
   f->cancelled = 0;
   f->readied = 0;
   f->made = 0;
-  f->bprev = NULL;
-  f->bnext = busy;
-  if (busy) busy->bprev = f;
-  busy = f;
+  wm__list_push_front(&busy, &f->blink);
   wm__rt.stats.fibers_busy++;
   make_runnable(f, 0);
   return 0;
@@ -268,8 +248,10 @@ int wm__spawn(const wm__job *job) {
  * and returns the earliest deadline of a fiber or of the hook, or -1. */
 static int64_t next_deadline(void) {
   int64_t next = -1;
-  for (wm__fiber *f = timers; f; f = f->tnext)
+  wm__list_foreach(it, &timers) {
+    const wm__fiber *f = wm__cont(it, wm__fiber, tlink);
     if (next < 0 || f->deadline < next) next = f->deadline;
+  }
   if (timer_hook) {
     int64_t h = timer_hook();
     if (h >= 0 && (next < 0 || h < next)) next = h;
@@ -289,11 +271,11 @@ void wm__run(void) {
    * it). */
   do {
     wm__expire();
-    while (run_head || idle()) {
-      if (!run_head) continue;
-      wm__fiber *f = run_head;
-      run_head = f->rnext;
-      if (!run_head) run_tail = NULL;
+    while (!wm__list_empty(&runq) || idle()) {
+      wm__list *first = wm__list_first(&runq);
+      if (!first) continue;
+      wm__list_erase(first);
+      wm__fiber *f = wm__cont(first, wm__fiber, rlink);
       f->runnable = 0;
       current = f;
       wm__loc = NULL; /* each fiber's calls set their own */
@@ -309,14 +291,15 @@ void wm__run(void) {
     if (run_end_hook) run_end_hook();
     again = 0;
     next = next_deadline();
-  } while (again || run_head);
+  } while (again || !wm__list_empty(&runq));
   running = 0;
   wm__host_timer((double)next);
 }
 
 int wm__dump_fibers(char *b, size_t n) {
   int len = 0;
-  for (const wm__fiber *f = busy; f; f = f->bnext) {
+  wm__list_foreach(it, &busy) {
+    const wm__fiber *f = wm__cont(it, wm__fiber, blink);
     const char *name = f->job.ops->name(&f->job);
     len += wm__dumpf(b, n, len, "fiber running %s", name ? name : "?");
     if (f->job.nblock)

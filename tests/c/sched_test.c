@@ -27,7 +27,7 @@ static void blocking_outside_fiber(void) {
   CHECK_EQ(wm__wait(&q, -1), WM_ENOTFIBER);
   CHECK_EQ(wm__wait(&q, wm_now() + 1000), WM_ENOTFIBER);
   CHECK_EQ(wm__wait(&q, 0), WM_ETIMEDOUT);
-  CHECK(q.head == NULL);
+  CHECK(wm__waitq_empty(&q));
   wm_pipe r, w;
   CHECK_EQ(wm_pipe_make(&r, &w), 0);
   char c;
@@ -43,7 +43,7 @@ static void timeout_body(void) {
   CHECK_EQ(wm__wait(&q, t0 + 250), WM_ETIMEDOUT);
   /* The virtual clock jumps exactly to the deadline. */
   CHECK_EQ(wm_now(), t0 + 250);
-  CHECK(q.head == NULL);
+  CHECK(wm__waitq_empty(&q));
   /* A deadline already passed does not park at all. */
   CHECK_EQ(wm__wait(&q, t0), WM_ETIMEDOUT);
   CHECK_EQ(wm_now(), t0 + 250);
@@ -107,7 +107,7 @@ static void wake_all_before_deadline(void) {
   CHECK_EQ(nwoken, 0);
   CHECK_EQ(stub_timer(), (double)(t0 + 1000));
   wm__wake_all(&shared);
-  CHECK(shared.head == NULL);
+  CHECK(wm__waitq_empty(&shared));
   stub_run_until(t0 + 20);
   CHECK_EQ(nwoken, 2);
   CHECK_EQ(wm_wait(c[0], 0), 0);
