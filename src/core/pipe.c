@@ -37,7 +37,7 @@ struct wm__end {
    * within the window: count + outlen <= window). */
   uint8_t *out; /* WM__CHUNK bytes, or NULL */
   uint32_t outlen;
-  wm__end *dnext, *dprev; /* on the pending list while outlen > 0 */
+  wm__list plink; /* on the pending list while outlen > 0 */
   /* A deferred writer (WM__D_DEFER) has no port yet; its output goes to
    * call defer_id's caller through the main instance. */
   uint8_t deferred;
@@ -49,7 +49,8 @@ _Static_assert(WM__CHUNK == WM__OUT_MAX, "an OUT frame holds one chunk");
 static wm__htab ends;
 static wm__end **by_port;
 static int by_port_cap;
-static wm__end *pending; /* writers with output to send */
+/* Writers with output to send, newest first. */
+static wm__list pending = WM__LIST_INIT(pending);
 
 /* Emptied output chunks are kept for the next writer, a few at most: most
  * ends are idle, and a chunk per idle end would add up. */
@@ -69,13 +70,7 @@ static void chunk_put(uint8_t *b) {
 }
 
 static void unpend(wm__end *e) {
-  if (!e->outlen) return;
-  if (e->dprev)
-    e->dprev->dnext = e->dnext;
-  else
-    pending = e->dnext;
-  if (e->dnext) e->dnext->dprev = e->dprev;
-  e->dnext = e->dprev = NULL;
+  if (e->outlen) wm__list_erase(&e->plink);
 }
 
 static int bind(wm__end *e, int port);
@@ -120,7 +115,9 @@ static void flush(wm__end *e) {
 }
 
 void wm__pipe_flush(void) {
-  while (pending) flush(pending);
+  /* flush takes each end off the list. */
+  wm__list *n;
+  while ((n = wm__list_first(&pending))) flush(wm__cont(n, wm__end, plink));
 }
 
 static wm__end *end_new(int writer, uint32_t window) {
@@ -288,10 +285,7 @@ static size_t put_out(wm__end *e, const uint8_t *b, size_t n) {
   if (k > WM__CHUNK - e->outlen) k = WM__CHUNK - e->outlen;
   if (!e->outlen) {
     wm__sched_on_run_end(wm__pipe_flush);
-    e->dprev = NULL;
-    e->dnext = pending;
-    if (pending) pending->dprev = e;
-    pending = e;
+    wm__list_push_front(&pending, &e->plink);
   }
   memcpy(e->out + e->outlen, b, k);
   e->outlen += (uint32_t)k;
