@@ -23,7 +23,7 @@ typedef struct frame {
 typedef struct topic topic;
 
 typedef struct sub {
-  struct sub *next, *prev;
+  wm__list link; /* on t->subs while attached */
   topic *t;
   int policy;
   uint32_t cap, head, len;
@@ -37,20 +37,23 @@ struct topic {
   uint32_t id;
   char name[NAME_MAX_LEN + 1];
   uint64_t seq;
-  sub *subs;
+  wm__list subs; /* newest first */
   int closed;
   int refs;       /* the handle, plus one per attached subscriber */
   uint32_t owner; /* the job that made it: only it may publish or close */
   wm__waitq wq;   /* a publisher waits here for room */
-  topic *next;
+  wm__list nlink; /* on by_name until freed */
 };
 
 static wm__htab topics;
-static topic *by_name;
+/* Every topic not yet freed, closed ones too, newest first. */
+static wm__list by_name = WM__LIST_INIT(by_name);
 
 static topic *find(const char *name) {
-  for (topic *t = by_name; t; t = t->next)
+  wm__list_foreach(it, &by_name) {
+    topic *t = wm__cont(it, topic, nlink);
     if (!t->closed && !strcmp(t->name, name)) return t;
+  }
   return NULL;
 }
 
@@ -61,11 +64,7 @@ static void unref_frame(frame *f) {
 /* topic_rele frees a closed topic once nothing refers to it. */
 static void topic_rele(topic *t) {
   if (--t->refs) return;
-  for (topic **pp = &by_name; *pp; pp = &(*pp)->next)
-    if (*pp == t) {
-      *pp = t->next;
-      break;
-    }
+  wm__list_erase(&t->nlink);
   free(t);
 }
 
@@ -85,26 +84,24 @@ int wm_topic_make(const char *name, wm_topic *out) {
    * (wm__topic_close_job): no one else could. */
   t->owner = wm__job_made();
   if (t->owner) wm__call_on_job_end(wm__topic_close_job);
-  t->next = by_name;
-  by_name = t;
+  wm__list_init(&t->subs);
+  wm__list_push_front(&by_name, &t->nlink);
   out->id = t->id;
   return 0;
 }
 
 static sub *first_full_blocker(topic *t) {
-  for (sub *s = t->subs; s; s = s->next)
+  wm__list_foreach(it, &t->subs) {
+    sub *s = wm__cont(it, sub, link);
     if (s->policy == WM_SUB_BLOCK && s->len == s->cap) return s;
+  }
   return NULL;
 }
 
 static void detach(sub *s, int err) {
   topic *t = s->t;
   if (!t) return;
-  if (s->prev)
-    s->prev->next = s->next;
-  else
-    t->subs = s->next;
-  if (s->next) s->next->prev = s->prev;
+  wm__list_erase(&s->link);
   s->t = NULL;
   s->err = err;
   while (s->len) {
@@ -139,8 +136,9 @@ int wm_publish(wm_topic h, const void *p, size_t n, int64_t deadline) {
   f->len = (uint32_t)n;
   f->seq = ++t->seq;
   if (n) memcpy(f->data, p, n);
-  for (sub *s = t->subs, *next; s; s = next) {
-    next = s->next;
+  /* Only detach unlinks a subscriber here, and only the current one. */
+  wm__list_foreach(it, &t->subs) {
+    sub *s = wm__cont(it, sub, link);
     if (s->len == s->cap) {
       if (s->policy == WM_SUB_DISCONNECT) {
         detach(s, WM_EOVERFLOW);
@@ -165,7 +163,7 @@ int wm_publish(wm_topic h, const void *p, size_t n, int64_t deadline) {
 static void topic_close(topic *t) {
   wm__h_del(&topics, t->id);
   t->closed = 1;
-  for (sub *s = t->subs; s; s = s->next) wm__wake_all(&s->wq);
+  wm__list_foreach(it, &t->subs) wm__wake_all(&wm__cont(it, sub, link)->wq);
   wm__wake_all(&t->wq);
   topic_rele(t);
 }
@@ -242,9 +240,7 @@ static int wm_subscriber(wm_pipe in, wm_pipe out) {
   s.t = t;
   s.policy = (int)policy;
   s.cap = cap;
-  s.next = t->subs;
-  if (t->subs) t->subs->prev = &s;
-  t->subs = &s;
+  wm__list_push_front(&t->subs, &s.link);
   t->refs++;
   int rc = serve(&s, out);
   detach(&s, 0);
