@@ -27,7 +27,7 @@
 #define ANSWERS 3
 
 typedef struct msg {
-  struct msg *next;
+  wm__list link; /* on answers, or spare */
   size_t n;
   int nports;
   int ports[WM__MAX_PORTS];
@@ -35,12 +35,8 @@ typedef struct msg {
   uint8_t small[WM__CTL_LEN];
 } msg;
 
-typedef struct queue {
-  msg *head, *tail;
-} queue;
-
-static queue answers;
-static msg *spare; /* nodes kept for answers */
+static wm__list answers = WM__LIST_INIT(answers); /* oldest first */
+static wm__list spare = WM__LIST_INIT(spare);     /* nodes kept for answers */
 static int nspare, reserved;
 static wm__ctl_fn on_frame;
 
@@ -56,21 +52,26 @@ static int is_request(uint8_t type) {
 static void release(msg *m) {
   free(m->big);
   if (nspare < reserved) {
-    m->next = spare;
-    spare = m;
+    wm__list_push_front(&spare, &m->link);
     nspare++;
   } else {
     free(m);
   }
 }
 
+/* take unlinks and returns l's first msg, or NULL. */
+static msg *take(wm__list *l) {
+  wm__list *n = wm__list_first(l);
+  if (!n) return NULL;
+  wm__list_erase(n);
+  return wm__cont(n, msg, link);
+}
+
 /* trim frees the spare nodes beyond what is reserved. */
 static void trim(void) {
   while (nspare > reserved) {
-    msg *m = spare;
-    spare = m->next;
+    free(take(&spare));
     nspare--;
-    free(m);
   }
 }
 
@@ -84,8 +85,7 @@ static int reserve(void) {
       trim();
       return WM_ENOMEM;
     }
-    m->next = spare;
-    spare = m;
+    wm__list_push_front(&spare, &m->link);
     nspare++;
   }
   return 0;
@@ -94,21 +94,6 @@ static int reserve(void) {
 static void unreserve(void) {
   if (reserved >= ANSWERS) reserved -= ANSWERS;
   trim();
-}
-
-static void push(queue *q, msg *m) {
-  m->next = NULL;
-  if (q->tail)
-    q->tail->next = m;
-  else
-    q->head = m;
-  q->tail = m;
-}
-
-static msg *pop(queue *q) {
-  msg *m = q->head;
-  if (m && !(q->head = m->next)) q->tail = NULL;
-  return m;
 }
 
 int wm__ctl_send(int dest, const void *p, size_t n, const int *ports,
@@ -126,13 +111,11 @@ int wm__ctl_send(int dest, const void *p, size_t n, const int *ports,
     on_frame(wm__rt.self, f, n, ports, nports);
     return 0;
   }
-  msg *m = spare;
-  if (m) {
-    spare = m->next;
+  msg *m = take(&spare);
+  if (m)
     nspare--;
-  } else {
+  else
     m = malloc(sizeof *m);
-  }
   uint8_t *big = m && n > WM__CTL_LEN ? malloc(n) : NULL;
   if (m && n > WM__CTL_LEN && !big) {
     /* An output that cannot be copied fails as an output: the caller hears
@@ -151,7 +134,7 @@ int wm__ctl_send(int dest, const void *p, size_t n, const int *ports,
   m->n = n;
   m->nports = nports;
   if (nports) memcpy(m->ports, ports, (size_t)nports * sizeof *ports);
-  push(&answers, m);
+  wm__list_push_back(&answers, &m->link);
   wm__sched_kick();
   return 0;
 }
@@ -170,7 +153,7 @@ static void deliver(msg *m) {
 int wm__ctl_drain(void) {
   int did = 0;
   msg *m;
-  while ((m = pop(&answers))) {
+  while ((m = take(&answers))) {
     deliver(m);
     did = 1;
   }
