@@ -118,6 +118,24 @@ function transferOf(q) {
   return [...t];
 }
 
+/**
+ * revive returns port, moved into a new MessagePort object if it can still
+ * move, or else a stand-in whose peer (pushed on stale, to be closed once
+ * the stand-in has moved) is as gone as port's.
+ * @param {MessagePort} port
+ * @param {MessagePort[]} stale
+ * @returns {MessagePort}
+ */
+function revive(port, stale) {
+  try {
+    return structuredClone(port, { transfer: [port] });
+  } catch {
+    const ch = new MessageChannel();
+    stale.push(ch.port2);
+    return ch.port1;
+  }
+}
+
 export class Host {
   /**
    * @param {{ self: number, postCtrl: PostCtrl, onDone?: (token: number, rc: number) => void,
@@ -252,6 +270,30 @@ export class Host {
    * @param {CtrlFrame[]} q
    */
   #post(dest, q) {
+    try {
+      this.#postOnce(dest, q);
+    } catch (e) {
+      if (!(e instanceof DOMException && e.name === 'DataCloneError')) throw e;
+      // In Node a MessagePort whose peer was closed in this thread is
+      // detached once that close is seen, and moving it throws. This
+      // instance makes both ends of its own channels and may close one (a
+      // chain's stage refused) before the other moves with a queued stage.
+      // Each port moves as itself if it can, or else as a stand-in whose
+      // peer is closed: the far side learns the same thing, that nobody is
+      // at the other end.
+      const stale = [];
+      for (const x of q) x.p = x.p.map((p) => revive(p, stale));
+      this.#postOnce(dest, q);
+      for (const p of stale) p.close();
+    }
+  }
+
+  /**
+   * #postOnce sends frames to dest as one message.
+   * @param {number} dest
+   * @param {CtrlFrame[]} q
+   */
+  #postOnce(dest, q) {
     const one = (/** @type {CtrlFrame} */ x) => (typeof x.f === 'string' ? x.f : x);
     if (q.length > 1) this.postCtrl(dest, { t: 'fs', l: q.map(one) }, transferOf(q));
     else if (typeof q[0].f === 'string') this.postCtrl(dest, q[0].f, []);

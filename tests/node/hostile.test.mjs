@@ -270,3 +270,30 @@ test('a frame named twice in a forged early list is delivered once, then refused
   input.port1.close();
   assert.equal(await mesh.go('t_upper', 'ok', { where: 1 }).text(), 'OK');
 });
+
+test('a port whose far end closed in this thread is moved without killing the process', async () => {
+  // In Node, a MessagePort whose peer is closed in the same thread is
+  // detached once the close is seen: postMessage then throws DataCloneError
+  // for any message that moves it. The main instance makes both ends of a
+  // chain's channels, and may close one (a stage refused) before the other
+  // moves with a queued stage. Here the port goes into a CALL directly.
+  const ch = new MessageChannel();
+  ch.port1.close();
+  await new Promise((r) => setTimeout(r, 20)); // the close is seen
+  const h = mesh.host;
+  const inId = h.addPort(ch.port2);
+  const fns = h.mod._malloc(8);
+  h.mod.HEAP32[fns >> 2] = mesh.index('t_cat');
+  /** @type {Promise<number>} */
+  const done = new Promise((resolve) =>
+    mesh.calls.pending.set(99999, /** @type {any} */ ({ finish: resolve, fail: resolve, name: 't_cat' })),
+  );
+  const rc = h.mod._wm__js_call(fns, 1, 1, inId, -1, 65536, 99999, -1, fns + 4, 0, -1);
+  h.mod._free(fns);
+  assert.equal(rc, 0);
+  // The function sees its input's far end gone, as when a writer's worker
+  // dies; the call ends, and the worker still serves.
+  const result = await done;
+  assert.equal(typeof result, 'number');
+  assert.equal(await mesh.go('t_upper', 'alive', { where: 1 }).text(), 'ALIVE');
+});
