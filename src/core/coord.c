@@ -19,7 +19,7 @@ typedef struct slot {
 } slot;
 
 typedef struct qent {
-  struct qent *next;
+  wm__list link; /* on queue */
   int from;
   uint8_t *frame;
   size_t n;
@@ -39,7 +39,7 @@ static int capacity, qmax, qlen;
 static int nalive; /* workers alive */
 static int nlent;  /* nested calls running past capacity */
 static int ntimed; /* slots with a deadline */
-static qent *qhead, *qtail;
+static wm__list queue = WM__LIST_INIT(queue); /* oldest first */
 
 int wm__coord_init(int nworkers, int cap, int qm) {
   if (nworkers < 0 || cap < 1 || qm < 0) return WM_EINVAL;
@@ -185,18 +185,13 @@ void wm__coord_submit(int from, const uint8_t *p, size_t n, const int *ports,
     free(frame);
     return;
   }
-  q->next = NULL;
   q->from = from;
   q->frame = frame;
   q->n = n;
   q->nports = nports;
   memcpy(q->ports, ports, (size_t)nports * sizeof *ports);
   q->m = m; /* its data pointers point into q->frame, which q owns */
-  if (qtail)
-    qtail->next = q;
-  else
-    qhead = q;
-  qtail = q;
+  wm__list_push_back(&queue, &q->link);
   qlen++;
   wm__rt.stats.queued = (uint32_t)qlen;
   /* The timer is armed at the end of a scheduler run; make sure one comes. */
@@ -205,17 +200,13 @@ void wm__coord_submit(int from, const uint8_t *p, size_t n, const int *ports,
 
 /* pump places queued calls, oldest first, wherever there is room. */
 static void pump(void) {
-  qent **pp = &qhead, *prev = NULL;
-  while (*pp) {
-    qent *q = *pp;
+  /* dispatch sends to a worker, and answers to self wait for the idle
+   * hook: nothing but this walk changes the queue. */
+  wm__list_foreach(it, &queue) {
+    qent *q = wm__cont(it, qent, link);
     int w = pick(q->m.where);
-    if (!w) {
-      prev = q;
-      pp = &q->next;
-      continue;
-    }
-    *pp = q->next;
-    if (qtail == q) qtail = prev;
+    if (!w) continue;
+    wm__list_erase(&q->link);
     qlen--;
     dispatch(w, 0, q->from, &q->m, q->frame, q->n, q->ports, q->nports);
     free(q);
@@ -251,25 +242,19 @@ typedef struct callkey {
  * leads to finds the queue whole. */
 static void drop(int (*match)(const qent *, const void *), const void *arg,
                  int rc) {
-  qent **pp = &qhead, *prev = NULL, *gone = NULL, **gtail = &gone;
-  while (*pp) {
-    qent *q = *pp;
-    if (!match(q, arg)) {
-      prev = q;
-      pp = &q->next;
-      continue;
-    }
-    *pp = q->next;
-    if (qtail == q) qtail = prev;
+  wm__list gone = WM__LIST_INIT(gone);
+  wm__list_foreach(it, &queue) {
+    qent *q = wm__cont(it, qent, link);
+    if (!match(q, arg)) continue;
+    wm__list_erase(&q->link);
+    wm__list_push_back(&gone, &q->link);
     qlen--;
-    q->next = NULL;
-    *gtail = q;
-    gtail = &q->next;
   }
   wm__rt.stats.queued = (uint32_t)qlen;
-  while (gone) {
-    qent *q = gone;
-    gone = q->next;
+  wm__list *n;
+  while ((n = wm__list_first(&gone))) {
+    qent *q = wm__cont(n, qent, link);
+    wm__list_erase(n);
     fail(q->from, &q->m, q->ports, rc);
     free(q->frame);
     free(q);
@@ -455,8 +440,10 @@ int64_t wm__coord_expire(void) {
   int64_t next = stop_overdue(now);
   if (!qlen) return next;
   drop(expired, &now, WM_ETIMEDOUT);
-  for (qent *q = qhead; q; q = q->next)
+  wm__list_foreach(it, &queue) {
+    const qent *q = wm__cont(it, qent, link);
     if (q->m.deadline >= 0 && (next < 0 || q->m.deadline < next))
       next = q->m.deadline;
+  }
   return next;
 }
