@@ -281,6 +281,7 @@ export class Host {
       // Each port moves as itself if it can, or else as a stand-in whose
       // peer is closed: the far side learns the same thing, that nobody is
       // at the other end.
+      /** @type {MessagePort[]} */
       const stale = [];
       for (const x of q) x.p = x.p.map((p) => revive(p, stale));
       this.#postOnce(dest, q);
