@@ -86,8 +86,10 @@ const SPARES_KEPT = 16;
 
 /**
  * A port of the table; bind() remembers its close listener on it, for
- * #quiet to remove.
- * @typedef {MessagePort & { wmOnClose?: (() => void) | null }} HostPort
+ * #quiet to remove, and addPort's listener marks it wmClosed when its far
+ * end closes, which may happen while nobody listens (the port waits,
+ * unbound, in a queued call).
+ * @typedef {MessagePort & { wmOnClose?: (() => void) | null, wmClosed?: boolean }} HostPort
  */
 
 export const STATS_FIELDS = /** @type {const} */ ([
@@ -199,6 +201,11 @@ export class Host {
   addPort(port) {
     const id = this.freeIds.length ? /** @type {number} */ (this.freeIds.pop()) : this.ports.length;
     this.ports[id] = port;
+    const p = /** @type {HostPort} */ (port);
+    if (p.wmClosed === undefined) {
+      p.wmClosed = false;
+      p.addEventListener('close', () => (p.wmClosed = true), { once: true });
+    }
     return id;
   }
 
@@ -368,6 +375,9 @@ export class Host {
         if (this.ports[id] !== p) return;
         this.#enter(() => this.mod._wm__on_port_close(id));
       };
+      // A close that passed while the port was unbound is not heard again:
+      // report it now (from the event loop, as the core runs when it binds).
+      if (/** @type {HostPort} */ (p).wmClosed) return void queueMicrotask(onClose);
       p.wmOnClose = onClose; // for #quiet
       p.addEventListener('close', onClose);
     };

@@ -297,3 +297,39 @@ test('a port whose far end closed in this thread is moved without killing the pr
   assert.equal(typeof result, 'number');
   assert.equal(await mesh.go('t_upper', 'alive', { where: 1 }).text(), 'ALIVE');
 });
+
+test('a queued call whose input port lost its far end is dropped without leaving its reader behind', async () => {
+  // The input's far end closes while the call waits in the queue, with its
+  // port unbound: the port's close event passes before anyone listens.
+  // When the call is then cancelled, the main instance takes the reader
+  // back to close it, and must not wait for ever for the writer's EOF.
+  const m = await startMesh({ workers: 1, concurrency: 1 });
+  try {
+    /** @type {ReadableStreamDefaultController<Uint8Array>} */
+    let hold;
+    const busy = m.go('t_cat', new ReadableStream({ start: (c) => void (hold = c) }));
+    let s = await m.stats();
+    for (let i = 0; i < 100 && s.total.running < 1; i++) s = await m.stats();
+    const ch = new MessageChannel();
+    const h = m.host;
+    const inId = h.addPort(ch.port2);
+    const fns = h.mod._malloc(8);
+    h.mod.HEAP32[fns >> 2] = m.index('t_cat');
+    /** @type {Promise<number>} */
+    const done = new Promise((resolve) =>
+      m.calls.pending.set(99999, /** @type {any} */ ({ finish: resolve, fail: resolve, name: 't_cat' })),
+    );
+    assert.equal(h.mod._wm__js_call(fns, 1, -1 /* any worker */, inId, -1, 65536, 99999, -1, fns + 4, 0, -1), 0);
+    const callId = h.mod.HEAP32[(fns + 4) >> 2] >>> 0;
+    h.mod._free(fns);
+    assert.equal((await m.stats()).main.queued, 1);
+    ch.port1.close();
+    await new Promise((r) => setTimeout(r, 20)); // the close passes, unheard
+    h.mod._wm__js_cancel(callId, codes.WM_ECANCELED);
+    assert.equal(await done, codes.WM_ECANCELED);
+    /** @type {ReadableStreamDefaultController<Uint8Array>} */ (/** @type {unknown} */ (hold)).close();
+    await busy.result;
+  } finally {
+    await assertNoLeaks(m);
+  }
+});
