@@ -1,12 +1,109 @@
-# wmesh_add_module(target sources...): build a wmesh module (target.js and
+# wmesh.cmake: build wmesh modules from C. Include it after project() in a
+# project configured with plain `emcmake cmake -S . -B build`:
+#
+#   include(${CMAKE_SOURCE_DIR}/node_modules/wmesh/cmake/wmesh.cmake)
+#   wmesh_add_module(shout shout.c)
+#
+# wmesh_add_module(target sources...) builds a module (target.js and
 # target.wasm in the build directory) from C sources whose functions are
-# registered with WM_EXPORT, linked against the wmesh runtime.
+# registered with WM_EXPORT, linked against the wmesh runtime, and writes
+# target.d.ts beside it: the TypeScript names of its functions (below).
+#
+# wmesh_declare_functions(target names...) adds names to target.d.ts:
+# functions registered by hand with wm_register, which the .wasm does not
+# mark (WM_EXPORT and WM_EXPORT_AS do).
 #
 # In this repository, CMakeLists.txt builds the runtime (target wmesh) from
 # source before including this file. From the npm package, the runtime
 # comes prebuilt, found relative to this file: ../dist/libwmesh.a and
 # ../include. It was built with Debian's emscripten 3.1.6; link it with the
 # same emcc.
+#
+# This file also makes a plain `emcmake cmake -S . -B build` enough: with no
+# CMAKE_BUILD_TYPE it builds Release, and it fixes two things of Debian's
+# emscripten for the project that includes it, so that nothing needs to be
+# exported or passed:
+#  - emcc's JS optimizer (every link at -O2 and up) needs the acorn parser,
+#    which Debian installs in /usr/share/nodejs, where a Node.js that is
+#    not Debian's does not look: links run with that folder on NODE_PATH.
+#  - emcmake sets CMAKE_CROSSCOMPILING_EMULATOR to node with
+#    --experimental-wasm-threads, a flag Node 20 refuses, and the 3.1.6
+#    glue fails under Node 18+ anyway, fetching its .wasm by file path: the
+#    emulator keeps only the flags node accepts, plus
+#    --no-experimental-fetch (try_run, add_test and custom commands running
+#    a built target use it).
+#
+# Run as a script (cmake -P wmesh.cmake), it writes a module's .d.ts; that
+# is how wmesh_add_module's post-build step uses it.
+
+# ---- Script mode: write <module>.d.ts -------------------------------------
+#
+# The names are those behind the marker "wm:export:" in the .wasm's data
+# (include/wmesh.h), but for the runtime's own (wm_*), plus
+# WMESH_DTS_EXTRA (comma-separated).
+if(CMAKE_SCRIPT_MODE_FILE)
+  if(NOT WMESH_DTS_WASM OR NOT WMESH_DTS_OUT)
+    message(FATAL_ERROR "wmesh.cmake -P: pass -DWMESH_DTS_WASM=<module.wasm> -DWMESH_DTS_OUT=<module.d.ts>")
+  endif()
+  file(STRINGS "${WMESH_DTS_WASM}" marked REGEX "wm:export:")
+  set(names)
+  foreach(s IN LISTS marked)
+    string(REGEX MATCH "wm:export:(.+)$" _ "${s}")
+    set(n "${CMAKE_MATCH_1}")
+    # wm_* are the runtime's own (wm_subscriber, for mesh.subscribe).
+    if(NOT n MATCHES "^wm_")
+      list(APPEND names "${n}")
+    endif()
+  endforeach()
+  if(WMESH_DTS_EXTRA)
+    string(REPLACE "," ";" extra "${WMESH_DTS_EXTRA}")
+    list(APPEND names ${extra})
+  endif()
+  list(REMOVE_DUPLICATES names)
+  list(SORT names)
+  set(union)
+  foreach(n IN LISTS names)
+    if(NOT n MATCHES "^[^\"'\\\\]+$")
+      message(FATAL_ERROR "wmesh: ${WMESH_DTS_WASM}: function name '${n}' cannot be a TypeScript string literal")
+    endif()
+    string(APPEND union "\n  | '${n}'")
+  endforeach()
+  if(NOT union)
+    set(union " never")
+  endif()
+  get_filename_component(module "${WMESH_DTS_OUT}" NAME_WE)
+  file(WRITE "${WMESH_DTS_OUT}.tmp" "\
+// ${module}.d.ts: the functions of the wmesh module ${module}, written by
+// cmake/wmesh.cmake when it was built (do not edit). A mesh typed with it
+// takes only these names, so that a typo is a compile error:
+//
+//   import type { Mesh } from './${module}.js';
+//   const mesh: Mesh = await createMesh({ module: './${module}.js' });
+//   mesh.go('typo'); // error TS2345
+type AnyMesh = import('wmesh').Mesh;
+type Named<F, N> = F extends (fn: any, ...rest: infer R) => infer T ? (fn: N, ...rest: R) => T : never;
+type Entry = Parameters<AnyMesh['startAll']>[0][number];
+
+/** The names of the module's functions (WM_EXPORT). */
+export type FnName =${union};
+
+/** A mesh running this module: go, chain, start and startAll take only its names. */
+export type Mesh = Omit<AnyMesh, 'go' | 'chain' | 'start' | 'startAll'> & {
+  go: Named<AnyMesh['go'], FnName>;
+  chain: Named<AnyMesh['chain'], FnName[]>;
+  start: Named<AnyMesh['start'], FnName>;
+  startAll(list: (Omit<Entry, 'fn'> & { fn: FnName })[]): ReturnType<AnyMesh['startAll']>;
+};
+")
+  # Only a changed declaration touches the file (and what depends on it).
+  execute_process(COMMAND "${CMAKE_COMMAND}" -E copy_if_different
+    "${WMESH_DTS_OUT}.tmp" "${WMESH_DTS_OUT}")
+  file(REMOVE "${WMESH_DTS_OUT}.tmp")
+  return()
+endif()
+
+# ---- The runtime ------------------------------------------------------------
+
 if(NOT TARGET wmesh)
   get_filename_component(WMESH_ROOT "${CMAKE_CURRENT_LIST_DIR}/.." ABSOLUTE)
   if(NOT EXISTS "${WMESH_ROOT}/dist/libwmesh.a")
@@ -18,6 +115,69 @@ if(NOT TARGET wmesh)
     IMPORTED_LOCATION "${WMESH_ROOT}/dist/libwmesh.a"
     INTERFACE_INCLUDE_DIRECTORIES "${WMESH_ROOT}/include")
 endif()
+
+# ---- Debian's emscripten, without incantations -------------------------------
+
+# A module is wanted optimised: with no build type, Release.
+get_property(_wmesh_multi GLOBAL PROPERTY GENERATOR_IS_MULTI_CONFIG)
+if(NOT CMAKE_BUILD_TYPE AND NOT _wmesh_multi)
+  message(STATUS "wmesh: no CMAKE_BUILD_TYPE; building Release")
+  set(CMAKE_BUILD_TYPE Release CACHE STRING "build type (wmesh.cmake: Release unless given)" FORCE)
+endif()
+
+# An emulator that runs what emcc builds: node, with only the flags it
+# accepts, and without global fetch, which the 3.1.6 glue would use to load
+# its .wasm from a file path and fail (Node 18 and later).
+if(CMAKE_CROSSCOMPILING_EMULATOR)
+  set(_wmesh_emu ${CMAKE_CROSSCOMPILING_EMULATOR})
+  list(GET _wmesh_emu 0 _wmesh_node)
+  get_filename_component(_wmesh_name "${_wmesh_node}" NAME)
+  if(_wmesh_name MATCHES "^node(js)?(\\.exe)?$")
+    list(REMOVE_AT _wmesh_emu 0)
+    set(_wmesh_new "${_wmesh_node}")
+    foreach(_wmesh_flag IN LISTS _wmesh_emu ITEMS --no-experimental-fetch)
+      execute_process(COMMAND "${_wmesh_node}" ${_wmesh_flag} -e ""
+        RESULT_VARIABLE _wmesh_rc OUTPUT_QUIET ERROR_QUIET)
+      list(FIND _wmesh_new "${_wmesh_flag}" _wmesh_at)
+      if(_wmesh_rc EQUAL 0 AND _wmesh_at EQUAL -1)
+        list(APPEND _wmesh_new "${_wmesh_flag}")
+      endif()
+    endforeach()
+    if(NOT "${_wmesh_new}" STREQUAL "${CMAKE_CROSSCOMPILING_EMULATOR}")
+      message(STATUS "wmesh: emulator '${CMAKE_CROSSCOMPILING_EMULATOR}' -> '${_wmesh_new}'")
+      set(CMAKE_CROSSCOMPILING_EMULATOR "${_wmesh_new}" CACHE STRING "emulator for try_run and tests (wmesh.cmake)" FORCE)
+      set(CMAKE_CROSSCOMPILING_EMULATOR "${_wmesh_new}")
+    endif()
+  endif()
+endif()
+
+# Debian's acorn for emcc's JS optimizer, on NODE_PATH for every link of
+# this directory's targets from here on (kept if already set).
+find_path(WMESH_ACORN_DIR acorn/package.json
+  PATHS /usr/share/nodejs /usr/lib/nodejs
+  NO_DEFAULT_PATH NO_CMAKE_FIND_ROOT_PATH)
+if(WMESH_ACORN_DIR)
+  set(_wmesh_node_path "${WMESH_ACORN_DIR}")
+  if(DEFINED ENV{NODE_PATH} AND NOT "$ENV{NODE_PATH}" STREQUAL "")
+    set(_wmesh_node_path "${WMESH_ACORN_DIR}:$ENV{NODE_PATH}")
+  endif()
+  if(CMAKE_VERSION VERSION_GREATER_EQUAL 3.21)
+    if(NOT DEFINED CMAKE_C_LINKER_LAUNCHER)
+      set(CMAKE_C_LINKER_LAUNCHER "${CMAKE_COMMAND}" -E env "NODE_PATH=${_wmesh_node_path}")
+    endif()
+    if(NOT DEFINED CMAKE_CXX_LINKER_LAUNCHER)
+      set(CMAKE_CXX_LINKER_LAUNCHER "${CMAKE_COMMAND}" -E env "NODE_PATH=${_wmesh_node_path}")
+    endif()
+  else()
+    get_property(_wmesh_launch DIRECTORY PROPERTY RULE_LAUNCH_LINK)
+    if(NOT _wmesh_launch)
+      set_property(DIRECTORY PROPERTY RULE_LAUNCH_LINK
+        "\"${CMAKE_COMMAND}\" -E env \"NODE_PATH=${_wmesh_node_path}\"")
+    endif()
+  endif()
+endif()
+
+# ---- Modules -----------------------------------------------------------------
 
 set(WMESH_LINK_FLAGS
   -mbulk-memory
@@ -36,6 +196,8 @@ set(WMESH_LINK_FLAGS
   -sEXPORTED_RUNTIME_METHODS=HEAPU8,HEAP32
   -sINCOMING_MODULE_JS_API=instantiateWasm,wmHost,print,printErr,onAbort)
 
+set(WMESH_CMAKE_FILE "${CMAKE_CURRENT_LIST_FILE}")
+
 function(wmesh_add_module target)
   add_executable(${target} ${ARGN})
   target_link_libraries(${target} PRIVATE wmesh)
@@ -45,4 +207,16 @@ function(wmesh_add_module target)
   # The glue is CommonJS; mark its folder so that a "type": "module"
   # package around it does not make Node load it as ESM.
   file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/package.json "{\"type\": \"commonjs\"}\n")
+  # target.d.ts, after every link.
+  add_custom_command(TARGET ${target} POST_BUILD
+    COMMAND "${CMAKE_COMMAND}"
+      "-DWMESH_DTS_WASM=$<TARGET_FILE_DIR:${target}>/${target}.wasm"
+      "-DWMESH_DTS_OUT=$<TARGET_FILE_DIR:${target}>/${target}.d.ts"
+      "-DWMESH_DTS_EXTRA=$<JOIN:$<TARGET_PROPERTY:${target},WMESH_FUNCTIONS>,$<COMMA>>"
+      -P "${WMESH_CMAKE_FILE}"
+    VERBATIM)
+endfunction()
+
+function(wmesh_declare_functions target)
+  set_property(TARGET ${target} APPEND PROPERTY WMESH_FUNCTIONS ${ARGN})
 endfunction()

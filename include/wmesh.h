@@ -102,10 +102,31 @@ int wm_register(const char *name, wm_fn fn);
 
 /* WM_EXPORT(fn) registers fn under its own name. Only registered functions
  * are ever called on behalf of a message: an index that was not registered is
- * refused with WM_ENOFN and never called. */
-#define WM_EXPORT(fn)                                                          \
+ * refused with WM_ENOFN and never called. A fn whose type is not wm_fn's
+ * is a compile error (in C, a static assertion; in C++, the conversion),
+ * with or without -Werror.
+ *
+ * The name is stored behind the marker "wm:export:", so that tools can list
+ * a module's functions from its .wasm alone: cmake/wmesh.cmake writes them
+ * as a TypeScript declaration beside the module (<module>.d.ts). */
+#ifdef __cplusplus
+#define WM__CHECK_FN(fn)
+#define WM__AS_FN(fn) fn
+#else
+#define WM__CHECK_FN(fn)                                                       \
+  _Static_assert(__builtin_types_compatible_p(__typeof__(&(fn)), wm_fn),       \
+                 "WM_EXPORT(" #fn "): " #fn " must be int " #fn                \
+                 "(wm_pipe in, wm_pipe out)");
+#define WM__AS_FN(fn) ((wm_fn)(fn)) /* checked just above */
+#endif
+#define WM_EXPORT(fn) WM_EXPORT_AS(#fn, fn)
+
+/* WM_EXPORT_AS(name, fn) registers fn under name, a string literal: for a
+ * function whose C name is not the one callers should use. */
+#define WM_EXPORT_AS(name, fn)                                                 \
+  WM__CHECK_FN(fn)                                                             \
   __attribute__((constructor)) static void wm__export_##fn(void) {             \
-    wm_register(#fn, fn);                                                      \
+    wm_register(&("wm:export:" name)[10], WM__AS_FN(fn));                      \
   }
 
 /* wm_lookup returns the registered function with that name, or NULL. */

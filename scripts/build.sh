@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# build.sh: build the runtime and the modules with Emscripten into build/.
+# build.sh [TARGET...]: build the runtime and the modules with Emscripten
+# into build/ (all of them, or only the targets named).
+#
+# Plain emcmake: cmake/wmesh.cmake, which CMakeLists.txt includes, sets
+# what Debian's emcc needs (acorn on NODE_PATH for its links, an emulator
+# that Node 20 runs), as it does for users' modules.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# emcc's JS optimizer needs Debian's acorn, which this Node does not see.
-export NODE_PATH=/usr/share/nodejs
 if [ ! -f build/CMakeCache.txt ]; then
-  # emcmake sets an emulator flag that Node 20 rejects; use node itself.
-  emcmake cmake -S . -B build -DCMAKE_BUILD_TYPE=Release \
-    -DCMAKE_CROSSCOMPILING_EMULATOR=/usr/bin/node >/dev/null
+  emcmake cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 fi
-cmake --build build -j"$(nproc)"
+targets=()
+for t in "$@"; do targets+=(--target "$t"); done
+cmake --build build -j"$(nproc)" "${targets[@]}"

@@ -6,7 +6,7 @@
 // Vite app built with this repository's vite and run in headless Chromium.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -71,6 +71,7 @@ test('the tarball holds the runtime, its types, the prebuilt module and the C si
     'js/worker-browser.js',
     'dist/wmesh_std.js',
     'dist/wmesh_std.wasm',
+    'dist/wmesh_std.d.ts',
     'dist/libwmesh.a',
     'include/wmesh.h',
     'cmake/wmesh.cmake',
@@ -97,20 +98,78 @@ test("TypeScript: tsc --noEmit against the package's types", async () => {
   await sh(process.execPath, [TSC, '-p', 'tsconfig.json', '--noEmit'], app);
 });
 
-test('C: a module built with the packaged cmake helper runs', async () => {
+/**
+ * plainEnv is this process's environment without what the README once told
+ * C users to export: the cmake helper sets what emcc needs itself.
+ * @returns {NodeJS.ProcessEnv}
+ */
+function plainEnv() {
+  const env = { ...process.env };
+  delete env.NODE_PATH;
+  delete env.EM_CONFIG;
+  return env;
+}
+
+test('C: a module built with the packaged cmake helper, as the README says, runs and declares its functions', async () => {
   const c = join(app, 'c');
-  // emcc's optimizer needs Debian's acorn; emcmake's emulator flag is one
-  // Node 20 refuses.
-  const env = { NODE_PATH: '/usr/share/nodejs' };
-  await sh(
-    'emcmake',
-    ['cmake', '-S', '.', '-B', 'build', '-DCMAKE_BUILD_TYPE=Release', '-DCMAKE_CROSSCOMPILING_EMULATOR=/usr/bin/node'],
-    c,
-    env,
-  );
-  await sh('cmake', ['--build', 'build'], c, env);
+  // Exactly the README's two commands, with NODE_PATH unset.
+  const opts = { cwd: c, env: plainEnv(), maxBuffer: 64 << 20 };
+  for (const [cmd, args] of /** @type {[string, string[]][]} */ ([
+    ['emcmake', ['cmake', '-S', '.', '-B', 'build']],
+    ['cmake', ['--build', 'build']],
+  ])) {
+    try {
+      await run(cmd, args, opts);
+    } catch (e) {
+      const err = /** @type {any} */ (e);
+      throw new Error(`${cmd} ${args.join(' ')} failed:\n${err.stdout ?? ''}\n${err.stderr ?? ''}`);
+    }
+  }
   const { stdout } = await sh(process.execPath, ['run.mjs'], c);
   assert.equal(stdout.trim(), 'c ok');
+  // build/shout.d.ts lists the module's functions: typed.mts compiles
+  // against it, and its @ts-expect-error lines (typos) must be errors.
+  const dts = await readFile(join(c, 'build/shout.d.ts'), 'utf8');
+  assert.match(dts, /export type FnName =\s*\| 'shout';/);
+  await sh(process.execPath, [TSC, '-p', 'tsconfig.json', '--noEmit'], c);
+});
+
+test('C: WM_EXPORT of a wrong signature does not compile; a right one compiles without a warning', async () => {
+  const c = join(app, 'c');
+  const include = join(app, 'node_modules/wmesh/include');
+  const flags = ['-Wall', '-Wextra', '-I', include, '-c', '-o', '/dev/null'];
+  // shout.c calls wm_read and wm_write (the location macros) and WM_EXPORT.
+  const ok = await sh('emcc', [...flags, 'shout.c'], c);
+  assert.equal(ok.stderr, '');
+  // No -Werror: the mismatch is an error by itself.
+  const bad = await run('emcc', [...flags, 'wrong_sig.c'], { cwd: c }).then(
+    () => assert.fail('wrong_sig.c compiled'),
+    (/** @type {any} */ e) => e,
+  );
+  assert.match(bad.stderr, /WM_EXPORT\(one_pipe\): one_pipe must be int one_pipe\(wm_pipe in, wm_pipe out\)/);
+});
+
+test('the standard module ships the TypeScript names of its functions', async () => {
+  const dts = await readFile(join(app, 'node_modules/wmesh/dist/wmesh_std.d.ts'), 'utf8');
+  const names = [...dts.matchAll(/^ {2}\| '([^']+)'$/gm)].map((m) => m[1]).sort();
+  // The list js/index.d.ts documents for the default module, and the
+  // fan-out demo's level_meter.
+  assert.deepEqual(names, [
+    'deflate',
+    'fnv1a64',
+    'gen',
+    'img_blur',
+    'img_decode',
+    'img_encode',
+    'img_grayscale',
+    'img_resize',
+    'inflate',
+    'level_meter',
+    'reverse',
+    'sha256',
+    'synth',
+    'upper',
+  ]);
 });
 
 /**

@@ -1,6 +1,7 @@
 // app.mts: type-checked against the installed package's types (never run).
 import { Call, Mesh, WmError, codes, createMesh, strerror, type CallOptions, type MeshStats } from 'wmesh';
 import * as browser from 'wmesh/browser';
+import type { Mesh as StdMesh } from 'wmesh/dist/wmesh_std.js';
 
 export async function main(): Promise<string> {
   await using mesh: Mesh = await createMesh({ workers: 2, concurrency: 8, queue: 100 });
@@ -17,6 +18,12 @@ export async function main(): Promise<string> {
   } catch (e) {
     if (e instanceof WmError && e.code === codes.WM_EDIED) return `${e.fn} ${e.codeName} ${strerror(e.code)}`;
   }
+  // The standard module's declaration (dist/wmesh_std.d.ts) takes only its names.
+  const std: StdMesh = await createMesh({ workers: 1 });
+  const digest: Uint8Array = await std.chain(['upper', 'sha256'], 'x').bytes();
+  // @ts-expect-error: not a function of the standard module
+  std.go('sha265', 'x');
+  await std.close();
   const other: Mesh = await browser.createMesh({ module: new URL('https://example.invalid/m.js') });
   await other.close();
   // @ts-expect-error: functions are called by name
@@ -25,5 +32,5 @@ export async function main(): Promise<string> {
   mesh.go('upper', 'x', { priority: 1 });
   // @ts-expect-error: codes are read-only
   codes.WM_EDIED = 0;
-  return `${out.locked} ${rc} ${bytes.length} ${n} ${alive}`;
+  return `${out.locked} ${rc} ${bytes.length} ${n} ${alive} ${digest.length}`;
 }
