@@ -41,6 +41,80 @@ import { CHUNK, DEFAULT_WINDOW } from './wire.js';
 const OUT_DEFER = -2;
 
 /**
+ * REQ gives the byte offsets of struct wm__js_req (src/core/entry.h), the
+ * call wm__js_call reads: fixed little-endian fields, then the function
+ * indices (`fns`), then the input if it goes inline.
+ * tests/node/contract.test.mjs checks them against the C.
+ */
+export const REQ = Object.freeze({
+  n: 0,
+  where: 4,
+  inPort: 8,
+  outPort: 12,
+  window: 16,
+  token: 20,
+  deadline: 24,
+  id: 32,
+  inLen: 36,
+  fns: 40,
+});
+
+// The deadline's 8 bytes, as the two 32-bit words jsCall writes: the module
+// exports no Float64Array view of its memory, and a new view per call would
+// cost an allocation. Little-endian, as wasm memory is.
+const f64 = new Float64Array(1);
+const f64Words = new Int32Array(f64.buffer);
+
+/**
+ * @typedef {object} JsReq a call for wm__js_call, as jsCall writes it
+ * @property {number[]} fns the functions' table indices: one for a plain
+ *   call, more for a chain
+ * @property {number} where a worker from 1, WHERE_ANY or WHERE_HERE
+ * @property {number} inPort the input's port id, or -1
+ * @property {number} outPort the output's port id, -1, or OUT_DEFER
+ * @property {number} window
+ * @property {number} token
+ * @property {number} deadline absolute ms, or -1
+ * @property {Uint8Array | null} input the whole input, inline, or null
+ * @property {number} id set by jsCall: the call's id, for wm__js_cancel
+ */
+
+/**
+ * jsCall makes a call through wm__js_call: it writes r as a wm__js_req into
+ * one block of the module's memory (the core copies what it keeps), sets
+ * r.id, and returns the core's result (0, or an error code: then the ports
+ * are closed).
+ * @param {import('./host.js').WmModule} mod
+ * @param {JsReq} r
+ * @returns {number}
+ */
+export function jsCall(mod, r) {
+  const n = r.fns.length;
+  const len = r.input ? r.input.length : -1;
+  const p = mod._malloc(REQ.fns + 4 * n + Math.max(len, 0));
+  const i32 = mod.HEAP32;
+  const w = p >> 2;
+  i32[w + REQ.n / 4] = n;
+  i32[w + REQ.where / 4] = r.where;
+  i32[w + REQ.inPort / 4] = r.inPort;
+  i32[w + REQ.outPort / 4] = r.outPort;
+  i32[w + REQ.window / 4] = r.window;
+  i32[w + REQ.token / 4] = r.token;
+  f64[0] = r.deadline;
+  i32[w + REQ.deadline / 4] = f64Words[0];
+  i32[w + REQ.deadline / 4 + 1] = f64Words[1];
+  i32[w + REQ.id / 4] = 0;
+  i32[w + REQ.inLen / 4] = len;
+  for (let i = 0; i < n; i++) i32[w + REQ.fns / 4 + i] = r.fns[i];
+  if (r.input) mod.HEAPU8.set(r.input, p + REQ.fns + 4 * n);
+  const rc = mod._wm__js_call(p);
+  // The call may have grown memory: read through the module's views anew.
+  r.id = mod.HEAP32[(p + REQ.id) >> 2] >>> 0;
+  mod._free(p);
+  return rc;
+}
+
+/**
  * wholeInput returns an input that is known whole (bytes or a string) as
  * bytes, or null for a stream or an iterable.
  * @param {unknown} input
@@ -223,28 +297,20 @@ export class Calls {
     const h = this.host;
     const inId = inCh ? h.addPort(inCh.port2) : -1;
     const outId = outCh ? h.addPort(outCh.port2) : -1;
-    // fns, then the call's id written back by wm__js_call, then the input
-    // if it goes inline (wm__js_call copies it).
-    const fnsPtr = h.mod._malloc(4 * idx.length + 4 + (inline?.length ?? 0));
-    idx.forEach((v, i) => (h.mod.HEAP32[(fnsPtr >> 2) + i] = v));
-    const idPtr = fnsPtr + 4 * idx.length;
-    const inPtr = idPtr + 4;
-    if (inline) h.mod.HEAPU8.set(inline, inPtr);
-    const rc = h.mod._wm__js_call(
-      fnsPtr,
-      idx.length,
+    /** @type {JsReq} */
+    const req = {
+      fns: idx,
       where,
-      inId,
-      defer ? OUT_DEFER : outId,
+      inPort: inId,
+      outPort: defer ? OUT_DEFER : outId,
       window,
       token,
-      o.deadline,
-      idPtr,
-      inPtr,
-      inline ? inline.length : -1,
-    );
-    p.callId = h.mod.HEAP32[idPtr >> 2] >>> 0;
-    h.mod._free(fnsPtr);
+      deadline: o.deadline,
+      input: inline,
+      id: 0,
+    };
+    const rc = jsCall(h.mod, req);
+    p.callId = req.id;
     if (rc) {
       this.pending.delete(token);
       inCh?.port1.close();

@@ -338,16 +338,19 @@ static size_t blocks_for(size_t n, const wm_opts *o) {
  * (wm__end_rehandle) kill the old ones at once, and wm__spawn, which can
  * fail after that, would leave the caller's handles dead and the ends
  * stranded. Refused, the call must leave every handle as it was. */
-static int run_here(wm_pipe in, wm_pipe out, wm_fn fn, const wm_opts *o,
-                    callobj *c) {
-  wm__job job = {fn, in,  out, c->id, -1, 0, o ? o->deadline : -1,
-                 0,  {0}, 0,   NULL};
+static int run_here(const wm__req *r, callobj *c) {
+  wm__job job = {
+      r->fns[0], r->in, r->out, c->id, -1, 0, r->o ? r->o->deadline : -1,
+      0,         {0},   0,      NULL};
   return start_job(&job);
 }
 
 /* send_remote moves the ends into a CALL frame for the coordinator. */
-static void send_remote(wm_pipe in, wm_pipe out, const uint32_t *idx, size_t k,
-                        const wm_opts *o, callobj *c, int defer) {
+static void send_remote(const wm__req *r, const uint32_t *idx, callobj *c,
+                        int defer) {
+  wm_pipe in = r->in, out = r->out;
+  const wm_opts *o = r->o;
+  size_t k = r->n;
   wm__callmsg m;
   int ports[2], nports = 0, pin = -1, pout = -1;
   memset(&m, 0, sizeof m);
@@ -402,42 +405,41 @@ static void send_remote(wm_pipe in, wm_pipe out, const uint32_t *idx, size_t k,
   free((void *)m.out.data);
 }
 
-/* go starts a call of k stages (more than one only as a block of a chain
- * that runs elsewhere), as wm__go. */
-static int go(wm_pipe in, wm_pipe out, const wm_fn *fns, size_t k,
-              const wm_opts *o, int token, uint32_t group, uint32_t *id,
-              int defer) {
+/* go starts a call of r->n stages (more than one only as a block of a
+ * chain that runs elsewhere, at most WM__MAX_BLOCK), as wm__go. */
+static int go(const wm__req *r, uint32_t *id, int defer) {
   uint32_t idx[WM__MAX_BLOCK];
-  for (size_t i = 0; i < k; i++)
-    if (!fns[i] || !(idx[i] = wm__fn_index(fns[i]))) return WM_ENOFN;
-  int rc = check_opts(o);
-  if (!rc) rc = check_ends(in, out);
-  if (!rc && defer && (out.id || token <= 0 || runs_here(o))) rc = WM_EINVAL;
+  for (size_t i = 0; i < r->n; i++)
+    if (!r->fns[i] || !(idx[i] = wm__fn_index(r->fns[i]))) return WM_ENOFN;
+  int rc = check_opts(r->o);
+  if (!rc) rc = check_ends(r->in, r->out);
+  if (!rc && defer && (r->out.id || r->token <= 0 || runs_here(r->o)))
+    rc = WM_EINVAL;
   if (rc) return rc;
-  callobj *c = call_new(token, group);
+  callobj *c = call_new(r->token, r->group);
   if (!c) return WM_ENOMEM;
   *id = c->id;
   c->deferred = defer;
-  if (runs_here(o)) {
+  if (runs_here(r->o)) {
     c->kind = K_LOCAL;
-    if ((rc = run_here(in, out, fns[0], o, c))) {
+    if ((rc = run_here(r, c))) {
       call_free(c);
       return rc;
     }
   } else {
-    send_remote(in, out, idx, k, o, c, defer);
+    send_remote(r, idx, c, defer);
   }
   return 0;
 }
 
-int wm__go(wm_pipe in, wm_pipe out, wm_fn fn, const wm_opts *o, int token,
-           uint32_t group, uint32_t *id) {
-  return go(in, out, &fn, 1, o, token, group, id, 0);
+/* wm__go and wm__go_deferred take one stage: only wm__chain makes blocks,
+ * which go's index array bounds. */
+int wm__go(const wm__req *r, uint32_t *id) {
+  return r->n == 1 ? go(r, id, 0) : WM_EINVAL;
 }
 
-int wm__go_deferred(wm_pipe in, wm_fn fn, const wm_opts *o, int token,
-                    uint32_t *id) {
-  return go(in, WM_PIPE_NONE, &fn, 1, o, token, 0, id, 1);
+int wm__go_deferred(const wm__req *r, uint32_t *id) {
+  return r->n == 1 ? go(r, id, 1) : WM_EINVAL;
 }
 
 int wm__go_check(wm_pipe in, wm_pipe out, wm_fn fn, const wm_opts *o) {
@@ -449,25 +451,28 @@ int wm__go_check(wm_pipe in, wm_pipe out, wm_fn fn, const wm_opts *o) {
 int wm_go(wm_pipe in, wm_pipe out, wm_fn fn, const wm_opts *o, wm_call *c) {
   if (!c) return WM_EINVAL;
   uint32_t id;
-  int rc = wm__go(in, out, fn, o, 0, 0, &id);
+  wm__req r = {in, out, &fn, 1, o, 0, 0};
+  int rc = wm__go(&r, &id);
   if (!rc) c->id = id;
   return rc;
 }
 
-int wm__chain(wm_pipe in, wm_pipe out, const wm_fn *fns, size_t n,
-              const wm_opts *o, int token, uint32_t *id) {
+int wm__chain(const wm__req *r, uint32_t *id) {
+  const wm_fn *fns = r->fns;
+  size_t n = r->n;
+  const wm_opts *o = r->o;
   if (!fns || !n || n > 4096) return WM_EINVAL;
   for (size_t i = 0; i < n; i++)
     if (!fns[i] || !wm__fn_index(fns[i])) return WM_ENOFN;
   int rc = check_opts(o);
-  if (!rc) rc = check_ends(in, out);
+  if (!rc) rc = check_ends(r->in, r->out);
   if (rc) return rc;
   uint32_t window = o && o->window ? o->window : WM__DEFAULT_WINDOW;
   if (window > WM__MAX_WINDOW) return WM_EINVAL;
   size_t nb = blocks_for(n, o);
   /* Make every pipe first, so that failing leaves nothing taken. */
   wm_pipe *ps = calloc(2 * (nb - 1) + 1, sizeof *ps);
-  callobj *g = ps ? call_new(token, 0) : NULL;
+  callobj *g = ps ? call_new(r->token, 0) : NULL;
   for (size_t i = 0; g && i + 1 < nb && !rc; i++)
     rc = wm__pipe_new(&ps[2 * i], &ps[2 * i + 1], window);
   if (!g || rc) {
@@ -483,15 +488,20 @@ int wm__chain(wm_pipe in, wm_pipe out, const wm_fn *fns, size_t n,
   g->kind = K_GROUP;
   *id = g->id;
   for (size_t i = 0; i < nb; i++) {
-    wm_pipe sin = i == 0 ? in : ps[2 * (i - 1)];
-    wm_pipe sout = i + 1 == nb ? out : ps[2 * i + 1];
     size_t first = i * n / nb, end = (i + 1) * n / nb;
+    wm__req s = {i == 0 ? r->in : ps[2 * (i - 1)],
+                 i + 1 == nb ? r->out : ps[2 * i + 1],
+                 fns + first,
+                 end - first,
+                 o,
+                 0,
+                 g->id};
     uint32_t sid;
-    rc = go(sin, sout, fns + first, end - first, o, 0, g->id, &sid, 0);
+    rc = go(&s, &sid, 0);
     if (rc) {
       /* Only allocation can fail here: fail this stage in place. */
-      if (sin.id) wm_close(sin);
-      if (sout.id) wm_close_error(sout, rc);
+      if (s.in.id) wm_close(s.in);
+      if (s.out.id) wm_close_error(s.out, rc);
       if (!g->rc) g->rc = rc;
       g->pending--;
     }
@@ -509,7 +519,8 @@ int wm_chain(wm_pipe in, wm_pipe out, const wm_fn *fns, size_t n,
              const wm_opts *o, wm_call *c) {
   if (!c) return WM_EINVAL;
   uint32_t id;
-  int rc = wm__chain(in, out, fns, n, o, 0, &id);
+  wm__req r = {in, out, fns, n, o, 0, 0};
+  int rc = wm__chain(&r, &id);
   if (!rc) c->id = id;
   return rc;
 }
@@ -537,8 +548,9 @@ static int run_block(wm_pipe in, wm_pipe out) {
   wm_fn fns[WM__MAX_BLOCK];
   for (uint32_t i = 0; i < j->nblock; i++) fns[i] = wm__registered(j->block[i]);
   wm_opts o = {j->deadline, WM_HERE, j->window};
+  wm__req r = {in, out, fns, j->nblock, &o, 0, 0};
   uint32_t id;
-  int rc = wm__chain(in, out, fns, j->nblock, &o, 0, &id);
+  int rc = wm__chain(&r, &id);
   if (rc) return rc;
   callobj *c;
   while ((c = wm__h_get(&calls, id)) && !c->done) wm__wait_hold(&c->wq);

@@ -209,58 +209,61 @@ static int js_ends(int in_port, const uint8_t *in_data, int32_t in_len,
   return rc;
 }
 
-/* wm__js_call starts a call for the JS side: n functions (1: a plain call)
- * by table index in fns, reading from in_port and writing to out_port (or
- * -1; or WM__JS_DEFER, for a plain call on a worker, whose output then
- * needs no port unless it streams: see wm__go_deferred). An input known whole
- * and small may come instead as in_len bytes at in_data (in_port -1; in_len -1
- * for none): it then travels inside the CALL frame, and the call needs no input
- * port at all. The result goes to wm__host_done(token); the call's id, for
- * wm__js_cancel, to *id_out. Returns 0 or an error, in which case the ports are
- * closed. Runs no fiber, so its result is safe. */
-WM__ENTRY int wm__js_call(const uint32_t *fns, int n, int where, int in_port,
-                          int out_port, uint32_t window, int token,
-                          double deadline, uint32_t *id_out,
-                          const uint8_t *in_data, int32_t in_len) {
-  if (n < 1 || token <= 0 || window < WM_MIN_WINDOW ||
-      window > WM__MAX_WINDOW ||
-      (in_len >= 0 && (in_port >= 0 || (uint32_t)in_len > window))) {
-    if (in_port >= 0) wm__host_port_close(in_port);
-    if (out_port >= 0) wm__host_port_close(out_port);
-    return WM_EINVAL;
-  }
+/* js_refuse closes the ports of a call refused before they became ends. */
+static int js_refuse(const wm__js_req *r, int rc) {
+  if (r->in_port >= 0) wm__host_port_close(r->in_port);
+  if (r->out_port >= 0) wm__host_port_close(r->out_port);
+  return rc;
+}
+
+/* wm__js_call starts a call for the JS side, as r describes it (entry.h):
+ * r->n functions (1: a plain call) by table index in r->fns, reading from
+ * r->in_port and writing to r->out_port (or -1; or WM__JS_DEFER, for a plain
+ * call on a worker, whose output then needs no port unless it streams: see
+ * wm__go_deferred). An input known whole and small may come instead as
+ * r->in_len bytes after the indices (in_port -1; in_len -1 for none): it then
+ * travels inside the CALL frame, and the call needs no input port at all.
+ * The result goes to wm__host_done(token); the call's id, for wm__js_cancel,
+ * to r->id. Returns 0 or an error, in which case the ports are closed. Runs no
+ * fiber, so its result is safe. */
+WM__ENTRY int wm__js_call(wm__js_req *r) {
+  int n = r->n;
+  r->id = 0;
+  if (n < 1 || r->token <= 0 || r->window < WM_MIN_WINDOW ||
+      r->window > WM__MAX_WINDOW ||
+      (r->in_len >= 0 && (r->in_port >= 0 || (uint32_t)r->in_len > r->window)))
+    return js_refuse(r, WM_EINVAL);
   wm_fn *list = malloc((size_t)n * sizeof *list);
-  if (!list) {
-    if (in_port >= 0) wm__host_port_close(in_port);
-    if (out_port >= 0) wm__host_port_close(out_port);
-    return WM_ENOMEM;
-  }
-  for (int i = 0; i < n; i++) list[i] = wm__registered(fns[i]);
-  wm_pipe in, out;
+  if (!list) return js_refuse(r, WM_ENOMEM);
+  for (int i = 0; i < n; i++) list[i] = wm__registered(r->fns[i]);
+  wm__req q = {WM_PIPE_NONE, WM_PIPE_NONE, list, (size_t)n, NULL, r->token, 0};
   wm__loc = n == 1 ? "(JS: mesh.go)" : "(JS: mesh.chain)";
-  int rc = js_ends(in_port, in_data, in_len, out_port, window, &in, &out);
+  const uint8_t *in_data = (const uint8_t *)(r->fns + n);
+  int rc = js_ends(r->in_port, in_data, r->in_len, r->out_port, r->window,
+                   &q.in, &q.out);
   if (rc) {
     free(list);
     return rc;
   }
   /* A JS number may be anything: only a finite, non-negative one is a
    * deadline. */
-  int64_t dl = deadline >= 0 && deadline < 9.2e18 ? (int64_t)deadline : -1;
-  wm_opts o = {dl, where, window};
+  double d = r->deadline;
+  wm_opts o = {d >= 0 && d < 9.2e18 ? (int64_t)d : -1, r->where, r->window};
+  q.o = &o;
   uint32_t id = 0;
-  if (out_port == WM__JS_DEFER && n == 1)
-    rc = wm__go_deferred(in, list[0], &o, token, &id);
-  else if (out_port == WM__JS_DEFER)
+  if (r->out_port == WM__JS_DEFER && n == 1)
+    rc = wm__go_deferred(&q, &id);
+  else if (r->out_port == WM__JS_DEFER)
     rc = WM_EINVAL;
   else if (n == 1)
-    rc = wm__go(in, out, list[0], &o, token, 0, &id);
+    rc = wm__go(&q, &id);
   else
-    rc = wm__chain(in, out, list, (size_t)n, &o, token, &id);
-  if (id_out) *id_out = id;
+    rc = wm__chain(&q, &id);
+  r->id = id;
   free(list);
   if (rc) {
-    if (in.id) wm_close(in);
-    if (out.id) wm_close_error(out, rc);
+    if (q.in.id) wm_close(q.in);
+    if (q.out.id) wm_close_error(q.out, rc);
   }
   return rc;
 }

@@ -258,23 +258,34 @@ int wm__pipe_new(wm_pipe *r, wm_pipe *w, uint32_t window);
 /* wm__call_complete delivers the result of call id made in this instance. */
 void wm__call_complete(uint32_t id, int rc);
 
-/* wm__go is wm_go with two more inputs: token (if > 0) sends the result to
- * the JS side instead of a waiter, and group makes the call a stage of that
- * chain. The new call's id goes to *id. */
-int wm__go(wm_pipe in, wm_pipe out, wm_fn fn, const wm_opts *o, int token,
-           uint32_t group, uint32_t *id);
+/* wm__req is a call to make: what wm__go, wm__go_deferred and wm__chain take
+ * instead of a long list of parameters, so that a new input is one field,
+ * set where it matters, rather than an edit of every caller. The caller keeps
+ * it (and fns) only for the call: nothing holds on to it. */
+typedef struct wm__req {
+  wm_pipe in, out;  /* the ends, or WM_PIPE_NONE */
+  const wm_fn *fns; /* the stages; wm__go and wm__go_deferred take one */
+  size_t n;         /* how many */
+  const wm_opts *o; /* or NULL for the defaults */
+  int token;        /* > 0: the result goes to the JS side, not a waiter */
+  uint32_t group;   /* the chain this call is a stage of, or 0 */
+} wm__req;
+
+/* wm__go is wm_go with the two inputs wm_go cannot give: r->token and
+ * r->group (the chain's id makes the call one of its stages). It takes one
+ * stage: r->n must be 1. The new call's id goes to *id. */
+int wm__go(const wm__req *r, uint32_t *id);
 
 /* wm__go_check returns what wm_go would refuse fn, its options and ends
  * with, without making anything: 0, WM_ENOFN, WM_EINVAL, WM_EBADF or
  * WM_EPERM. */
 int wm__go_check(wm_pipe in, wm_pipe out, wm_fn fn, const wm_opts *o);
 
-/* wm__go_deferred is wm__go for the JS side (token > 0) with an output
+/* wm__go_deferred is wm__go for the JS side (r->token > 0) with an output
  * that needs no port unless it streams (WM__D_DEFER): its bytes come back
- * through wm__host_out, or its port through wm__host_outport. The call
- * must run on a worker: WM_EINVAL otherwise. */
-int wm__go_deferred(wm_pipe in, wm_fn fn, const wm_opts *o, int token,
-                    uint32_t *id);
+ * through wm__host_out, or its port through wm__host_outport. r->out must be
+ * WM_PIPE_NONE, and the call must run on a worker: WM_EINVAL otherwise. */
+int wm__go_deferred(const wm__req *r, uint32_t *id);
 
 /* wm__call_out delivers the whole output of call id (made here, deferred)
  * and how it ended; wm__call_outport delivers instead the port it streams
@@ -282,9 +293,9 @@ int wm__go_deferred(wm_pipe in, wm_fn fn, const wm_opts *o, int token,
 void wm__call_out(uint32_t id, int32_t status, const uint8_t *p, size_t n);
 void wm__call_outport(uint32_t id, int port);
 
-/* wm__chain is wm_chain with a token, as for wm__go. */
-int wm__chain(wm_pipe in, wm_pipe out, const wm_fn *fns, size_t n,
-              const wm_opts *o, int token, uint32_t *id);
+/* wm__chain is wm_chain with r->token, as for wm__go: the r->n stages of
+ * r->fns from r->in to r->out (r->group is not used: a chain is no stage). */
+int wm__chain(const wm__req *r, uint32_t *id);
 
 /* wm__exec handles a CALL frame from the coordinator. */
 void wm__exec(const uint8_t *p, size_t n, const int *ports, int nports);

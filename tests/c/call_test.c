@@ -471,8 +471,15 @@ static void js_call_runs(void) {
     js_ports(&cin, &tin, &cout, &tout);
     uint32_t fns[2] = {wm__fn_index(chains[n - 1][0]),
                        n == 2 ? wm__fn_index(chains[1][1]) : 0};
-    CHECK_EQ(wm__js_call(fns, n, WM_HERE, cin, cout, 4096, 7 + n, -1, NULL,
-                         NULL, -1),
+    CHECK_EQ(stub_js_call(&(wm__js_req){.n = n,
+                                        .where = WM_HERE,
+                                        .in_port = cin,
+                                        .out_port = cout,
+                                        .window = 4096,
+                                        .token = 7 + n,
+                                        .deadline = -1,
+                                        .in_len = -1},
+                          fns, NULL, NULL),
              0);
     stub_post(tin, WM__F_DATA, "hi", 2);
     stub_post(tin, WM__F_EOF, NULL, 0);
@@ -507,8 +514,15 @@ static void js_call_refused(void) {
   for (int i = 0; i < 4; i++) {
     int cin, tin, cout, tout;
     js_ports(&cin, &tin, &cout, &tout);
-    CHECK_EQ(wm__js_call(bad[i].fns, bad[i].n, WM_HERE, cin, cout,
-                         bad[i].window, bad[i].token, -1, NULL, NULL, -1),
+    CHECK_EQ(stub_js_call(&(wm__js_req){.n = bad[i].n,
+                                        .where = WM_HERE,
+                                        .in_port = cin,
+                                        .out_port = cout,
+                                        .window = bad[i].window,
+                                        .token = bad[i].token,
+                                        .deadline = -1,
+                                        .in_len = -1},
+                          bad[i].fns, NULL, NULL),
              WM_EINVAL);
     CHECK(stub_peer_gone(tin) && stub_peer_gone(tout));
     stub_close(tin);
@@ -518,9 +532,16 @@ static void js_call_refused(void) {
    * no result reported (an error return is the only answer). */
   int cin, tin, cout, tout;
   js_ports(&cin, &tin, &cout, &tout);
-  CHECK_EQ(
-      wm__js_call(&none, 1, WM_HERE, cin, cout, 4096, 1, -1, NULL, NULL, -1),
-      WM_ENOFN);
+  CHECK_EQ(stub_js_call(&(wm__js_req){.n = 1,
+                                      .where = WM_HERE,
+                                      .in_port = cin,
+                                      .out_port = cout,
+                                      .window = 4096,
+                                      .token = 1,
+                                      .deadline = -1,
+                                      .in_len = -1},
+                        &none, NULL, NULL),
+           WM_ENOFN);
   stub_run();
   expect_frame(tin, WM__F_RCLOSE, NULL, 0);
   uint8_t err[5];
@@ -543,8 +564,15 @@ static void js_call_inline_input(void) {
   for (int n = 1; n <= 2; n++) {
     int tout, cout = stub_channel(&tout);
     stub_give(cout);
-    CHECK_EQ(wm__js_call(fns, n, WM_HERE, -1, cout, 4096, 3, -1, NULL,
-                         (const uint8_t *)"hi", 2),
+    CHECK_EQ(stub_js_call(&(wm__js_req){.n = n,
+                                        .where = WM_HERE,
+                                        .in_port = -1,
+                                        .out_port = cout,
+                                        .window = 4096,
+                                        .token = 3,
+                                        .deadline = -1,
+                                        .in_len = 2},
+                          fns, (const uint8_t *)"hi", NULL),
              0);
     stub_run();
     expect_frame(tout, WM__F_DATA, n == 2 ? "HI" : "hi", 2);
@@ -561,14 +589,29 @@ static void js_call_inline_input(void) {
   static uint8_t big[4097];
   int tout, cout = stub_channel(&tout);
   stub_give(cout);
-  CHECK_EQ(wm__js_call(fns, 1, WM_HERE, -1, cout, 4096, 4, -1, NULL, big,
-                       (int32_t)sizeof big),
+  CHECK_EQ(stub_js_call(&(wm__js_req){.n = 1,
+                                      .where = WM_HERE,
+                                      .in_port = -1,
+                                      .out_port = cout,
+                                      .window = 4096,
+                                      .token = 4,
+                                      .deadline = -1,
+                                      .in_len = (int32_t)sizeof big},
+                        fns, big, NULL),
            WM_EINVAL);
   CHECK(stub_peer_gone(tout));
   stub_close(tout);
   int cin, tin;
   js_ports(&cin, &tin, &cout, &tout);
-  CHECK_EQ(wm__js_call(fns, 1, WM_HERE, cin, cout, 4096, 5, -1, NULL, big, 1),
+  CHECK_EQ(stub_js_call(&(wm__js_req){.n = 1,
+                                      .where = WM_HERE,
+                                      .in_port = cin,
+                                      .out_port = cout,
+                                      .window = 4096,
+                                      .token = 5,
+                                      .deadline = -1,
+                                      .in_len = 1},
+                        fns, big, NULL),
            WM_EINVAL);
   CHECK(stub_peer_gone(tin) && stub_peer_gone(tout));
   stub_close(tin);
@@ -583,8 +626,15 @@ static void js_call_nomem_closes_ports(void) {
   js_ports(&cin, &tin, &cout, &tout);
   uint32_t cat = wm__fn_index(f_cat);
   failalloc_arm(0);
-  int rc =
-      wm__js_call(&cat, 1, WM_HERE, cin, cout, 4096, 1, -1, NULL, NULL, -1);
+  int rc = stub_js_call(&(wm__js_req){.n = 1,
+                                      .where = WM_HERE,
+                                      .in_port = cin,
+                                      .out_port = cout,
+                                      .window = 4096,
+                                      .token = 1,
+                                      .deadline = -1,
+                                      .in_len = -1},
+                        &cat, NULL, NULL);
   CHECK(failalloc_disarm());
   CHECK_EQ(rc, WM_ENOMEM);
   CHECK(stub_peer_gone(tin));

@@ -471,7 +471,16 @@ static void chain_refused_completes_once(void) {
  * heap-use-after-free in wm__chain). */
 static void js_chain_refused_use_after_free(void) {
   uint32_t fns[2] = {wm__fn_index(f_remote), wm__fn_index(f_remote)};
-  CHECK_EQ(wm__js_call(fns, 2, 3, -1, -1, 4096, 5, -1, NULL, NULL, -1), 0);
+  CHECK_EQ(stub_js_call(&(wm__js_req){.n = 2,
+                                      .where = 3,
+                                      .in_port = -1,
+                                      .out_port = -1,
+                                      .window = 4096,
+                                      .token = 5,
+                                      .deadline = -1,
+                                      .in_len = -1},
+                        fns, NULL, NULL),
+           0);
   wm__run_entry();
   int token, rc;
   CHECK(stub_done_take(&token, &rc));
@@ -502,9 +511,16 @@ static void bad_deadline_never_completes(void) {
  * INT64_MIN, which then meets bad_deadline_never_completes above. */
 static void js_deadline_infinite(void) {
   uint32_t fn = wm__fn_index(f_remote);
-  CHECK_EQ(
-      wm__js_call(&fn, 1, WM_ANY, -1, -1, 4096, 9, 1.0 / 0.0, NULL, NULL, -1),
-      0);
+  CHECK_EQ(stub_js_call(&(wm__js_req){.n = 1,
+                                      .where = WM_ANY,
+                                      .in_port = -1,
+                                      .out_port = -1,
+                                      .window = 4096,
+                                      .token = 9,
+                                      .deadline = 1.0 / 0.0,
+                                      .in_len = -1},
+                        &fn, NULL, NULL),
+           0);
   got g = expect_call(1);
   CHECK_EQ(g.m.deadline, -1);
   finish(&g, 0);
@@ -517,8 +533,15 @@ static void js_deadline_infinite(void) {
  * port, the bytes and EOF in the reader's descriptor. */
 static void js_inline_input_moves_in_the_frame(void) {
   uint32_t fn = wm__fn_index(f_remote);
-  CHECK_EQ(wm__js_call(&fn, 1, WM_ANY, -1, -1, 4096, 11, -1, NULL,
-                       (const uint8_t *)"abc", 3),
+  CHECK_EQ(stub_js_call(&(wm__js_req){.n = 1,
+                                      .where = WM_ANY,
+                                      .in_port = -1,
+                                      .out_port = -1,
+                                      .window = 4096,
+                                      .token = 11,
+                                      .deadline = -1,
+                                      .in_len = 3},
+                        &fn, (const uint8_t *)"abc", NULL),
            0);
   got g = expect_call(1);
   CHECK_EQ(g.nports, 0);
@@ -553,8 +576,15 @@ static uint32_t refused_count(void) {
  * output was not deferred are refused (the port closed). */
 static void js_deferred_output(void) {
   uint32_t fn = wm__fn_index(f_remote);
-  CHECK_EQ(wm__js_call(&fn, 1, WM_ANY, -1, WM__JS_DEFER, 4096, 12, -1, NULL,
-                       NULL, -1),
+  CHECK_EQ(stub_js_call(&(wm__js_req){.n = 1,
+                                      .where = WM_ANY,
+                                      .in_port = -1,
+                                      .out_port = WM__JS_DEFER,
+                                      .window = 4096,
+                                      .token = 12,
+                                      .deadline = -1,
+                                      .in_len = -1},
+                        &fn, NULL, NULL),
            0);
   got g = expect_call(1);
   CHECK_EQ(g.nports, 0);
@@ -576,8 +606,15 @@ static void js_deferred_output(void) {
   CHECK(token == 12 && rc == 0);
 
   /* OUTPORT: the port goes to the JS side. */
-  CHECK_EQ(wm__js_call(&fn, 1, WM_ANY, -1, WM__JS_DEFER, 4096, 13, -1, NULL,
-                       NULL, -1),
+  CHECK_EQ(stub_js_call(&(wm__js_req){.n = 1,
+                                      .where = WM_ANY,
+                                      .in_port = -1,
+                                      .out_port = WM__JS_DEFER,
+                                      .window = 4096,
+                                      .token = 13,
+                                      .deadline = -1,
+                                      .in_len = -1},
+                        &fn, NULL, NULL),
            0);
   g = expect_call(1);
   int other, port = stub_channel(&other);
@@ -591,7 +628,15 @@ static void js_deferred_output(void) {
   CHECK(stub_done_take(&token, &rc));
 
   /* OUTPORT for a call whose output has a port of its own. */
-  CHECK_EQ(wm__js_call(&fn, 1, WM_ANY, -1, -1, 4096, 14, -1, NULL, NULL, -1),
+  CHECK_EQ(stub_js_call(&(wm__js_req){.n = 1,
+                                      .where = WM_ANY,
+                                      .in_port = -1,
+                                      .out_port = -1,
+                                      .window = 4096,
+                                      .token = 14,
+                                      .deadline = -1,
+                                      .in_len = -1},
+                        &fn, NULL, NULL),
            0);
   g = expect_call(1);
   port = stub_channel(&other);
@@ -602,8 +647,15 @@ static void js_deferred_output(void) {
   finish(&g, 0);
   CHECK(stub_done_take(&token, &rc));
   /* A deferred output on a call that runs here cannot be. */
-  CHECK_EQ(wm__js_call(&fn, 1, WM_HERE, -1, WM__JS_DEFER, 4096, 15, -1, NULL,
-                       NULL, -1),
+  CHECK_EQ(stub_js_call(&(wm__js_req){.n = 1,
+                                      .where = WM_HERE,
+                                      .in_port = -1,
+                                      .out_port = WM__JS_DEFER,
+                                      .window = 4096,
+                                      .token = 15,
+                                      .deadline = -1,
+                                      .in_len = -1},
+                        &fn, NULL, NULL),
            WM_EINVAL);
 }
 

@@ -1226,8 +1226,15 @@ static void op_js_call(prog *g) {
   uint32_t window = io >= 240 ? WM__MAX_WINDOW + 1 : io & 64 ? 65536 : 4096;
   int token = ++M.next_token;
   uint32_t id = 0;
-  int rc = wm__js_call(fns, n, where, cin, defer ? WM__JS_DEFER : cout, window,
-                       token, dl, &id, in_len >= 0 ? bytes : NULL, in_len);
+  int rc = stub_js_call(&(wm__js_req){.n = n,
+                                      .where = where,
+                                      .in_port = cin,
+                                      .out_port = defer ? WM__JS_DEFER : cout,
+                                      .window = window,
+                                      .token = token,
+                                      .deadline = dl,
+                                      .in_len = in_len},
+                        fns, in_len >= 0 ? bytes : NULL, &id);
   if (rc) {
     ORACLE(rc == WM_EINVAL || rc == WM_ENOFN || rc == WM_ENOMEM,
            "wm__js_call: %d", rc);
@@ -1643,9 +1650,16 @@ static void drain(void) {
       int token = ++M.next_token;
       jscall *js = &M.js[(w - 1) * CAP + k];
       *js = (jscall){1, token, 0, 0, 0, 0, 0, -1};
-      ORACLE(
-          !wm__js_call(&fn, 1, w, -1, -1, 4096, token, -1, &js->id, NULL, -1),
-          "a call to idle worker %d refused", w);
+      ORACLE(!stub_js_call(&(wm__js_req){.n = 1,
+                                         .where = w,
+                                         .in_port = -1,
+                                         .out_port = -1,
+                                         .window = 4096,
+                                         .token = token,
+                                         .deadline = -1,
+                                         .in_len = -1},
+                           &fn, NULL, &js->id),
+             "a call to idle worker %d refused", w);
       settle();
     }
   for (int w = 1; w <= NW; w++)

@@ -430,3 +430,17 @@ void stub_ctrl_deliver(int from, const uint8_t *p, size_t n, const int *ps,
   ENTER(wm__on_ctrl(from, copy, n, ps, nps));
   free(copy);
 }
+
+int stub_js_call(const wm__js_req *head, const uint32_t *fns, const void *in,
+                 uint32_t *id) {
+  size_t n = head->n > 0 ? (size_t)head->n : 0;
+  size_t len = head->in_len > 0 ? (size_t)head->in_len : 0;
+  wm__js_req *r = test_alloc(sizeof *r + n * sizeof *fns + len);
+  *r = *head;
+  if (n) memcpy(r->fns, fns, n * sizeof *fns);
+  if (len) memcpy(r->fns + n, in, len);
+  int rc = wm__js_call(r);
+  if (id) *id = r->id;
+  free(r);
+  return rc;
+}

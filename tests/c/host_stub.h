@@ -118,4 +118,12 @@ extern void (*stub_observe)(int what, int token, int value);
 
 #include "../../src/core/entry.h"
 
+/* stub_js_call calls wm__js_call as js/calls.js does: with one block holding
+ * the fixed fields of *head, then head->n function indices from fns, then
+ * head->in_len bytes of input from in (when in_len > 0), each exactly sized
+ * so that a read past them is caught. The call's id goes to *id (if id). The
+ * block comes from test_alloc, so that failalloc reaches only the core. */
+int stub_js_call(const wm__js_req *head, const uint32_t *fns, const void *in,
+                 uint32_t *id);
+
 #endif

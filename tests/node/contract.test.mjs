@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
+import { REQ } from '../../js/calls.js';
 import { codes, strerror } from '../../js/errors.js';
 import { STATS_FIELDS } from '../../js/host.js';
 import { MIN_WINDOW } from '../../js/options.js';
@@ -71,4 +72,25 @@ test('entry points: the module exports every WM__ENTRY, and js/host.js types eac
   assert.deepEqual(exported.filter((f) => f.startsWith('_wm__')).sort(), [...entries].sort());
   const typed = [...read('js/host.js').matchAll(/@property \{[^}]*\} (_wm__\w+)/g)].map(([, f]) => f);
   assert.deepEqual([...typed].sort(), [...entries].sort());
+});
+
+test('wm__js_req: js/calls.js writes each field at the offset the core reads', () => {
+  const entryH = read('src/core/entry.h');
+  const body = entryH.match(/typedef struct wm__js_req \{([^}]*)\} wm__js_req;/)?.[1] ?? '';
+  const camel = (/** @type {string} */ f) => f.replace(/_(\w)/g, (_, c) => c.toUpperCase());
+  const decls = [...body.matchAll(/(\w+) (\w+)(?:\[\])?;/g)].map(([, t, f]) => ({ t, f: camel(f) }));
+  const fields = decls.map((d) => d.f);
+  const offsets = Object.fromEntries(
+    [...entryH.matchAll(/_Static_assert\(offsetof\(wm__js_req, (\w+)\) == (\d+)/g)].map(([, f, v]) => [camel(f), +v]),
+  );
+  // Every field of the struct has its offset asserted, in order, and the JS
+  // side knows each at the same offset.
+  assert.deepEqual(Object.keys(offsets), fields);
+  assert.ok(fields.length >= 10);
+  assert.deepEqual({ ...REQ }, offsets);
+  // The fixed part ends where the indices begin: nothing of the struct past them.
+  assert.equal(Number(entryH.match(/_Static_assert\(sizeof\(wm__js_req\) == (\d+)/)?.[1]), REQ.fns);
+  // jsCall writes the deadline as a double's two words, all else as one.
+  for (const d of decls) assert.match(d.t, d.f === 'deadline' ? /^double$/ : /^u?int32_t$/, d.f);
+  assert.equal(REQ.deadline % 8, 0);
 });

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
+import { jsCall } from '../../js/calls.js';
 import { WmError, codes } from '../../js/index.js';
 import { PortWriter, readableFromPort } from '../../js/pipe.js';
 import { frameBytes } from '../../js/wire.js';
@@ -282,15 +283,22 @@ test('a port whose far end closed in this thread is moved without killing the pr
   await new Promise((r) => setTimeout(r, 20)); // the close is seen
   const h = mesh.host;
   const inId = h.addPort(ch.port2);
-  const fns = h.mod._malloc(8);
-  h.mod.HEAP32[fns >> 2] = mesh.index('t_cat');
   /** @type {Promise<number>} */
   const done = new Promise((resolve) =>
     mesh.calls.pending.set(99999, /** @type {any} */ ({ finish: resolve, fail: resolve, name: 't_cat' })),
   );
-  const rc = h.mod._wm__js_call(fns, 1, 1, inId, -1, 65536, 99999, -1, fns + 4, 0, -1);
-  h.mod._free(fns);
-  assert.equal(rc, 0);
+  const req = {
+    fns: [mesh.index('t_cat')],
+    where: 1,
+    inPort: inId,
+    outPort: -1,
+    window: 65536,
+    token: 99999,
+    deadline: -1,
+    input: null,
+    id: 0,
+  };
+  assert.equal(jsCall(h.mod, req), 0);
   // The function sees its input's far end gone, as when a writer's worker
   // dies; the call ends, and the worker still serves.
   const result = await done;
@@ -313,15 +321,23 @@ test('a queued call whose input port lost its far end is dropped without leaving
     const ch = new MessageChannel();
     const h = m.host;
     const inId = h.addPort(ch.port2);
-    const fns = h.mod._malloc(8);
-    h.mod.HEAP32[fns >> 2] = m.index('t_cat');
     /** @type {Promise<number>} */
     const done = new Promise((resolve) =>
       m.calls.pending.set(99999, /** @type {any} */ ({ finish: resolve, fail: resolve, name: 't_cat' })),
     );
-    assert.equal(h.mod._wm__js_call(fns, 1, -1 /* any worker */, inId, -1, 65536, 99999, -1, fns + 4, 0, -1), 0);
-    const callId = h.mod.HEAP32[(fns + 4) >> 2] >>> 0;
-    h.mod._free(fns);
+    const req = {
+      fns: [m.index('t_cat')],
+      where: -1, // any worker
+      inPort: inId,
+      outPort: -1,
+      window: 65536,
+      token: 99999,
+      deadline: -1,
+      input: null,
+      id: 0,
+    };
+    assert.equal(jsCall(h.mod, req), 0);
+    const callId = req.id;
     assert.equal((await m.stats()).main.queued, 1);
     ch.port1.close();
     await new Promise((r) => setTimeout(r, 20)); // the close passes, unheard
