@@ -207,7 +207,9 @@ function(wmesh_add_module target)
   # The glue is CommonJS; mark its folder so that a "type": "module"
   # package around it does not make Node load it as ESM.
   file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/package.json "{\"type\": \"commonjs\"}\n")
-  # target.d.ts, after every link.
+  # target.d.ts, after every link; a changed helper relinks (its flags and
+  # its declaration may have changed).
+  set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS "${WMESH_CMAKE_FILE}")
   add_custom_command(TARGET ${target} POST_BUILD
     COMMAND "${CMAKE_COMMAND}"
       "-DWMESH_DTS_WASM=$<TARGET_FILE_DIR:${target}>/${target}.wasm"
