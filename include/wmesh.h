@@ -57,14 +57,15 @@ extern "C" {
   X(EOVERFLOW, -15, "subscriber fell too far behind")                          \
   X(ENOENT, -16, "no such topic")                                              \
   X(ENOWORKER, -17, "no worker is alive to run the call")                      \
-  X(EINPUT, -18, "the call's input failed")
+  X(EINPUT, -18, "the call's input failed")                                    \
+  X(ENOPIPE, -19, "no such pipe: the call was made without it")
 
 /* The error codes: WM_OK, then WM_EINVAL and the rest of WM_ERRNO_MAP, and
  * WM_ERRMAX, one past the last. */
 #define WM__ERRNO_ENUM(name, value, text) WM_##name = value,
 enum {
   WM_OK = 0,
-  WM_ERRNO_MAP(WM__ERRNO_ENUM) WM_ERRMAX = -19
+  WM_ERRNO_MAP(WM__ERRNO_ENUM) WM_ERRMAX = -20
 };
 #undef WM__ERRNO_ENUM
 
@@ -159,14 +160,16 @@ int wm_pipe_make(wm_pipe *r, wm_pipe *w);
 /* wm_read reads up to n bytes into buf. It blocks until at least one byte is
  * there, then returns how many it copied. It returns 0 at EOF, the writer's
  * error after wm_close_error, WM_ETIMEDOUT when the deadline passes first,
- * WM_EBADF for a handle that is not open, WM_EPERM for a writing end. */
+ * WM_ENOPIPE for WM_PIPE_NONE (a call made without input), WM_EBADF for a
+ * handle that is not open, WM_EPERM for a writing end. */
 ssize_t wm_read(wm_pipe p, void *buf, size_t n, int64_t deadline);
 
 /* wm_write writes all n bytes, blocking while the pipe's window is full. It
  * returns 0 when every byte has been queued, WM_EPIPE when the reader has gone
  * (some bytes may have been lost with it), WM_ETIMEDOUT when the deadline
- * passes (a prefix of buf may have been written), WM_EBADF or WM_EPERM for a
- * bad or wrong end. A zero-length write returns 0 at once. */
+ * passes (a prefix of buf may have been written), WM_ENOPIPE for
+ * WM_PIPE_NONE (a call made without output: JS `output: false`), WM_EBADF or
+ * WM_EPERM for a bad or wrong end. A zero-length write returns 0 at once. */
 int wm_write(wm_pipe p, const void *buf, size_t n, int64_t deadline);
 
 /* wm_close closes a pipe end and frees its handle. Closing the writing end

@@ -47,13 +47,16 @@ export class Call {
   async bytes() {
     if (this.#taken) throw new TypeError(`wmesh: ${this.name}: the call's output was already taken`);
     this.#taken = true;
-    if (this.#deferred && !this.#output) {
-      const [out] = await Promise.all([this.#deferred.all(), this.result]);
-      return out;
-    }
-    if (!this.#output) return this.result.then(() => new Uint8Array(0));
-    const [out] = await Promise.all([collect(this.#output), this.result]);
-    return out;
+    const output = this.#output;
+    const deferred = this.#deferred;
+    if (!output && !deferred) return this.result.then(() => new Uint8Array(0));
+    const bytes = output ? collect(output) : /** @type {import('./pipe.js').DeferredOutput} */ (deferred).all();
+    // The result says why a call failed (its signal's reason, say), where
+    // the output only says that its pipe broke: its error comes first.
+    const [out, rc] = await Promise.allSettled([bytes, this.result]);
+    if (rc.status === 'rejected') throw rc.reason;
+    if (out.status === 'rejected') throw out.reason;
+    return out.value;
   }
 
   /** text is bytes() decoded as UTF-8. @returns {Promise<string>} */

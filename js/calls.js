@@ -126,6 +126,27 @@ function wholeInput(input) {
   return null;
 }
 
+/**
+ * abortError returns what a call aborted by its signal rejects with: the
+ * signal's reason, as fetch and Node's own APIs do (an AbortError
+ * DOMException unless the caller gave one). The call's WmError stays
+ * reachable as the reason's `cause` when the reason is an object that has
+ * none of its own.
+ * @param {unknown} reason
+ * @param {WmError} e
+ * @returns {unknown}
+ */
+export function abortError(reason, e) {
+  if (typeof reason === 'object' && reason !== null && !Object.hasOwn(reason, 'cause')) {
+    try {
+      Object.defineProperty(reason, 'cause', { value: e, configurable: true, writable: true });
+    } catch {
+      // A frozen reason is thrown as it is.
+    }
+  }
+  return reason;
+}
+
 /** Pending is a JS call in flight, by its token. */
 export class Pending {
   /**
@@ -146,7 +167,7 @@ export class Pending {
     this.grace = grace;
     /** @type {(rc: number) => void} */
     let resolve = () => {};
-    /** @type {(e: Error) => void} */
+    /** @type {(e: unknown) => void} */
     let reject = () => {};
     /** its result @type {Promise<number>} */
     this.settled = new Promise((res, rej) => {
@@ -164,6 +185,10 @@ export class Pending {
     this.inputError = undefined;
     /** what the caller holds @type {Call | null} */
     this.call = null;
+    /** its signal aborted it: it rejects with the signal's reason */
+    this.aborted = false;
+    /** the signal's reason, once aborted @type {unknown} */
+    this.abortReason = undefined;
   }
 
   /**
@@ -174,11 +199,14 @@ export class Pending {
     // A call stopped with its worker because its deadline passed failed
     // for its deadline, not for the worker's end.
     if (rc === codes.WM_EDIED && this.forced) rc = this.forced;
+    // The caller asked for a cancel, and sees one, even if its worker had
+    // to be stopped (WM_EDIED) or the function failed as it was cancelled.
+    if (rc !== 0 && this.aborted) rc = codes.WM_ECANCELED;
     this.out?.end(rc);
     if (rc === 0) return this.resolve(0);
     const e = new WmError(rc, this.name);
     if (rc === codes.WM_EINPUT && this.inputError !== undefined) e.cause = this.inputError;
-    this.reject(e);
+    this.reject(this.aborted ? abortError(this.abortReason, e) : e);
   }
 
   /**
@@ -264,20 +292,22 @@ export class Calls {
    * @param {Input | undefined} input
    * @param {CallOptions & { onReady?: () => void }} opts (onReady: told by
    *   start() when the service is ready)
+   * @param {readonly string[]} [extra] option keys the caller (start,
+   *   subscribe) reads itself, beside the call's own
    * @returns {Pending} the call in flight; its `call` is set
    */
-  call(fns, input, opts) {
+  call(fns, input, opts, extra) {
     if (this.closed || this.closing) throw new WmError(codes.WM_ECLOSED);
     // Everything is checked before anything of the call exists.
     const keys = fns.map(fnKey);
     const name = keys.map(String).join('|');
-    const o = checkOptions(opts, name, this.workers.size);
+    const o = checkOptions(opts, name, this.workers.size, extra);
     checkInput(input, name);
     const idx = keys.map((f) => this.index(f));
     const window = o.window || DEFAULT_WINDOW;
     const where = o.where;
     const signal = o.signal;
-    if (signal?.aborted) throw new WmError(codes.WM_ECANCELED, name);
+    if (signal?.aborted) throw abortError(signal.reason, new WmError(codes.WM_ECANCELED, name));
 
     // An input known whole, of at most one chunk, travels inside the CALL
     // frame: no input port to make and move, no DATA, EOF or RCLOSE frame.
@@ -320,7 +350,11 @@ export class Calls {
     /** @type {(() => void)[]} */
     const cleanup = [];
     if (signal) {
-      const onAbort = () => this.cancel(p);
+      const onAbort = () => {
+        p.aborted = true;
+        p.abortReason = signal.reason;
+        this.cancel(p);
+      };
       signal.addEventListener('abort', onAbort, { once: true });
       cleanup.push(() => signal.removeEventListener('abort', onAbort));
     }
@@ -395,7 +429,7 @@ export class Calls {
     /** @type {() => void} */
     let onReady = () => {};
     const ready = new Promise((r) => (onReady = () => r(undefined)));
-    const p = this.call([fn], input, { ...opts, onReady });
+    const p = this.call([fn], input, { ...opts, onReady }, ['startTimeout', 'onReady']);
     const call = /** @type {Call} */ (p.call);
     const service = new Service(call, (grace) => this.cancel(p, grace));
     /** @type {ReturnType<typeof setTimeout> | undefined} */
@@ -445,7 +479,9 @@ export class Calls {
     const req = subscribeRequest(topic, opts.policy ?? 'drop', opts.queue ?? 64);
     // The pipe holds frames too: keep it small by default, so that the
     // subscriber's queue and policy decide what a slow reader gets.
-    return /** @type {Call} */ (this.call(['wm_subscriber'], req, { window: 16 * 1024, ...opts }).call);
+    return /** @type {Call} */ (
+      this.call(['wm_subscriber'], req, { window: 16 * 1024, ...opts }, ['policy', 'queue']).call
+    );
   }
 
   /** settled is every call in flight's result, settled. */

@@ -22,6 +22,7 @@ export const codes = Object.freeze({
   WM_ENOENT: -16,
   WM_ENOWORKER: -17,
   WM_EINPUT: -18,
+  WM_ENOPIPE: -19,
 });
 
 const messages = [
@@ -44,6 +45,7 @@ const messages = [
   'no such topic',
   'no worker is alive to run the call',
   "the call's input failed",
+  'no such pipe: the call was made without it',
 ];
 
 const names = Object.fromEntries(Object.entries(codes).map(([k, v]) => [v, k]));

@@ -44,11 +44,16 @@ export interface CallOptions {
    * TypeError).
    */
   timeout?: number;
-  /** Cancels the call and every call it made: its blocking calls return WM_ECANCELED. */
+  /**
+   * Cancels the call and every call it made: its blocking calls return
+   * WM_ECANCELED. The call then rejects with `signal.reason` (an AbortError
+   * DOMException unless abort() was given one), whose `cause` is the
+   * WmError (WM_ECANCELED); an already aborted signal throws it at once.
+   */
   signal?: AbortSignal;
   /**
    * Milliseconds a cancelled call has to end before its worker is
-   * terminated (and replaced); the call then fails with WM_EDIED. Default 1000.
+   * terminated (and replaced). Default 1000.
    */
   grace?: number;
   /** Bytes in flight per pipe, from 1 KiB (WM_MIN_WINDOW) to 64 MiB. Default 512 KiB. */
@@ -206,6 +211,7 @@ export declare const codes: Readonly<{
   WM_ENOENT: -16;
   WM_ENOWORKER: -17;
   WM_EINPUT: -18;
+  WM_ENOPIPE: -19;
 }>;
 
 export type CodeName = keyof typeof codes;
@@ -246,3 +252,15 @@ export declare function records(stream: ReadableStream<Uint8Array>): AsyncGenera
 
 /** The slow-subscriber policies, as numbers (include/wmesh.h WM_SUB_*). */
 export declare const policies: Readonly<{ block: 0; drop: 1; disconnect: 2 }>;
+
+// Mesh is AsyncDisposable (`await using mesh = ...`). These declarations let
+// the types compile where the esnext.disposable lib (or @types/node, which
+// declares the same) is not loaded; where it is, they merge with its own.
+declare global {
+  interface SymbolConstructor {
+    readonly asyncDispose: unique symbol;
+  }
+  interface AsyncDisposable {
+    [Symbol.asyncDispose](): PromiseLike<void>;
+  }
+}

@@ -7,6 +7,7 @@
 import { Calls } from './calls.js';
 import { WmError, codes } from './errors.js';
 import { Host, instantiate } from './host.js';
+import { checkKeys } from './options.js';
 import { Supervisor } from './supervisor.js';
 
 export { Call, Service, haltAll } from './call.js';
@@ -75,7 +76,18 @@ export class Mesh {
     const env = this.env;
     const glue = o.module;
     const wasmSrc = o.wasm ?? String(glue).replace(/\.js$/, '.wasm');
-    const wasm = await env.compile(wasmSrc);
+    /** @type {WebAssembly.Module} */
+    let wasm;
+    try {
+      wasm = await env.compile(wasmSrc);
+    } catch (e) {
+      // Name what the user gave: the .wasm is found next to the module
+      // unless `wasm` says where, which a user who passed only the module
+      // never heard of.
+      const what = o.wasm === undefined ? `${String(glue)} (its binary, ${String(wasmSrc)})` : String(wasmSrc);
+      const why = e instanceof Error ? e.message : String(e);
+      throw new Error(`wmesh: createMesh: cannot load the module ${what}: ${why}`, { cause: e });
+    }
     const n = o.workers ?? env.cores();
     // Whatever fails first, the workers already started are ended and no
     // rejection is left unhandled.
@@ -279,6 +291,9 @@ export class Mesh {
   }
 }
 
+/** The options createMesh takes (MeshOptions in js/index.d.ts). */
+const MESH_KEYS = Object.freeze(['module', 'wasm', 'workers', 'concurrency', 'queue']);
+
 /**
  * createMesh starts a mesh: the module is compiled once, instantiated here
  * and in each worker, and ready when the promise resolves.
@@ -288,6 +303,7 @@ export class Mesh {
  */
 export async function createMesh(o, env) {
   if (!o || !o.module) throw new TypeError('wmesh: createMesh needs { module }');
+  checkKeys(o, MESH_KEYS, 'createMesh');
   /** @param {string} k @param {number} min @param {number} max */
   const whole = (k, min, max) => {
     const v = /** @type {any} */ (o)[k];

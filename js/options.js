@@ -66,19 +66,39 @@ export function checkInput(input, name) {
  * @property {boolean} output
  */
 
+/** The options every call takes (CallOptions in js/index.d.ts). */
+export const CALL_KEYS = Object.freeze(['where', 'timeout', 'signal', 'grace', 'window', 'output']);
+
+/**
+ * checkKeys refuses an options object with a key nobody reads: a typo
+ * (`timeot`) would otherwise pass in silence and mean nothing.
+ * @param {object} opts
+ * @param {readonly string[]} keys the keys that mean something here
+ * @param {string} what names the call or function, for the message
+ */
+export function checkKeys(opts, keys, what) {
+  for (const k of Object.keys(opts))
+    if (!keys.includes(k)) {
+      const near = keys.find((x) => x.length > 3 && (x.startsWith(k.slice(0, 3)) || k.startsWith(x.slice(0, 3))));
+      throw new TypeError(`wmesh: ${what}: unknown option '${k}'${near ? ` (did you mean '${near}'?)` : ''}`);
+    }
+}
+
 /**
  * checkOptions checks a call's options and returns them as the core takes
- * them. Out-of-range values of the right type are a WmError(WM_EINVAL)
- * naming the call; values of the wrong type (NaN and Infinity included)
- * are a TypeError.
+ * them. Unknown keys and values of the wrong type (NaN and Infinity
+ * included) are a TypeError; out-of-range values of the right type are a
+ * WmError(WM_EINVAL) naming the call.
  * @param {any} opts
  * @param {string} name
  * @param {number} size the mesh's workers
+ * @param {readonly string[]} [extra] more keys the caller reads itself
  * @returns {Checked}
  */
-export function checkOptions(opts, name, size) {
+export function checkOptions(opts, name, size, extra = []) {
   if (opts === undefined || opts === null) opts = {};
   if (typeof opts !== 'object') throw new TypeError(`wmesh: ${name}: options must be an object`);
+  checkKeys(opts, extra.length ? [...CALL_KEYS, ...extra] : CALL_KEYS, name);
   const bad = (/** @type {string} */ what) => new TypeError(`wmesh: ${name}: ${what}`);
   const num = (/** @type {string} */ k) => {
     const v = opts[k];

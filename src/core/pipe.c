@@ -232,7 +232,7 @@ static void send_credit(wm__end *e) {
 
 ssize_t wm_read(wm_pipe p, void *buf, size_t n, int64_t deadline) {
   wm__end *e = mine(p);
-  if (!e) return WM_EBADF;
+  if (!e) return p.id ? WM_EBADF : WM_ENOPIPE;
   if (e->writer) return WM_EPERM;
   if (!buf || !n) return WM_EINVAL;
   for (;;) {
@@ -295,7 +295,9 @@ static size_t put_out(wm__end *e, const uint8_t *b, size_t n) {
 
 int wm_write(wm_pipe p, const void *buf, size_t n, int64_t deadline) {
   wm__end *e = mine(p);
-  if (!e) return WM_EBADF;
+  /* Writing nowhere is a mistake of the call's maker, not of the handle:
+   * say so (a function made with output: false that writes anyway). */
+  if (!e) return p.id ? WM_EBADF : WM_ENOPIPE;
   if (!e->writer) return WM_EPERM;
   if (!buf && n) return WM_EINVAL;
   start(e); /* hear credits and the reader's close from the first write */

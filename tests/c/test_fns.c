@@ -238,7 +238,7 @@ static int t_misuse(wm_pipe in, wm_pipe out) {
   wm_pipe r, w, bogus = {123456};
   wm_call c, badc = {99999};
   CHECK(wm_pipe_make(NULL, &w) == WM_EINVAL);
-  CHECK(wm_read(WM_PIPE_NONE, b, 1, 0) == WM_EBADF);
+  CHECK(wm_read(WM_PIPE_NONE, b, 1, 0) == WM_ENOPIPE);
   CHECK(wm_read(bogus, b, 1, 0) == WM_EBADF);
   CHECK(wm_write(bogus, b, 1, 0) == WM_EBADF);
   CHECK(wm_close(bogus) == WM_EBADF);

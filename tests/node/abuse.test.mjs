@@ -37,7 +37,7 @@ test('aborting thousands of chains at once crashes nothing and settles each once
   const results = await Promise.allSettled(calls.map((c) => c.result));
   for (const r of results) {
     if (r.status === 'fulfilled') assert.equal(r.value, 0);
-    else assert.ok(r.reason instanceof WmError, String(r.reason));
+    else assert.ok(r.reason?.name === 'AbortError' && r.reason.cause instanceof WmError, String(r.reason));
   }
   // Every output ends too, one way or the other.
   await Promise.allSettled(calls.map((c) => c.bytes()));
@@ -290,4 +290,26 @@ test('a storm of calls, chains, aborts, timeouts and worker kills settles each c
   } finally {
     await assertNoLeaks(m);
   }
+});
+
+test('an unknown option key is a TypeError naming it, in calls and in createMesh', async () => {
+  assert.throws(() => mesh.go('t_upper', 'x', /** @type {any} */ ({ timeot: 5 })), /unknown option 'timeot' \(did you mean 'timeout'\?\)/);
+  assert.throws(() => mesh.chain(['t_cat'], 'x', /** @type {any} */ ({ windw: 4096 })), /unknown option 'windw'/);
+  await assert.rejects(mesh.start('t_upper', 'x', /** @type {any} */ ({ startTimeot: 5 })), /unknown option 'startTimeot'/);
+  await assert.rejects(startMesh(/** @type {any} */ ({ worker: 2 })), /createMesh: unknown option 'worker'/);
+  const s = await mesh.stats();
+  assert.equal(s.total.pendingJs, 0);
+});
+
+test('a module that cannot be loaded is named as the user gave it', async () => {
+  await assert.rejects(
+    createMesh({ module: '/nowhere/mine.js', workers: 1 }),
+    (e) => e instanceof Error && e.message.includes('/nowhere/mine.js') && e.message.includes('/nowhere/mine.wasm'),
+  );
+});
+
+test('a function made with output: false that writes gets WM_ENOPIPE, a clear error', async () => {
+  const c = mesh.go('t_upper', 'x', { output: false });
+  await assert.rejects(c.result, (e) => e instanceof WmError && e.code === codes.WM_ENOPIPE && /without it/.test(e.message));
+  await assert.rejects(c.text(), (e) => e.code === codes.WM_ENOPIPE);
 });

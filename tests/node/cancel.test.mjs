@@ -25,20 +25,35 @@ async function running(n) {
   throw new Error('call did not start');
 }
 
-test('an AbortSignal cancels a running call', async () => {
+/** aborted says whether e is what a call aborted by its signal rejects
+ * with: the signal's reason, carrying the call's WM_ECANCELED as its cause.
+ * @param {AbortSignal} signal */
+const aborted = (signal) => (/** @type {any} */ e) =>
+  e === signal.reason && e.cause instanceof WmError && e.cause.code === codes.WM_ECANCELED;
+
+test('an AbortSignal cancels a running call, which rejects with the signal\'s reason', async () => {
   const ac = new AbortController();
   const c = mesh.go('t_cat', never(), { signal: ac.signal });
   await running(1);
   ac.abort();
-  await assert.rejects(c.result, (e) => e instanceof WmError && e.code === codes.WM_ECANCELED);
-  await assert.rejects(c.bytes(), (e) => e.code === codes.WM_ECANCELED);
+  await assert.rejects(c.result, aborted(ac.signal));
+  assert.equal(ac.signal.reason.name, 'AbortError');
+  await assert.rejects(c.bytes(), aborted(ac.signal));
 });
 
-test('an aborted signal refuses the call at once', () => {
-  assert.throws(
-    () => mesh.go('t_noop', undefined, { signal: AbortSignal.abort() }),
-    (e) => e.code === codes.WM_ECANCELED,
-  );
+test('a reason given to abort() is what the call rejects with', async () => {
+  const ac = new AbortController();
+  const why = new Error('user left');
+  const c = mesh.chain(['t_cat', 't_cat'], never(), { signal: ac.signal });
+  await running(2);
+  ac.abort(why);
+  await assert.rejects(c.result, (e) => e === why && e.cause?.code === codes.WM_ECANCELED);
+  await c.output.cancel();
+});
+
+test('an aborted signal refuses the call at once, with its reason', () => {
+  const signal = AbortSignal.abort();
+  assert.throws(() => mesh.go('t_noop', undefined, { signal }), aborted(signal));
 });
 
 test('a timeout ends a call that blocks', async () => {
@@ -51,7 +66,7 @@ test('cancelling a call cancels the calls it made', async () => {
   const c = mesh.go('t_parent', undefined, { signal: ac.signal });
   await running(2);
   ac.abort();
-  await assert.rejects(c.result, (e) => e.code === codes.WM_ECANCELED);
+  await assert.rejects(c.result, aborted(ac.signal));
   await c.output.cancel();
 });
 
@@ -70,7 +85,7 @@ test('cancelling a chain cancels every stage', async () => {
   const c = mesh.chain(['t_cat', 't_cat', 't_cat', 't_cat'], never(), { signal: ac.signal });
   await running(4);
   ac.abort();
-  await assert.rejects(c.result, (e) => e.code === codes.WM_ECANCELED);
+  await assert.rejects(c.result, aborted(ac.signal));
   await c.output.cancel();
 });
 
@@ -87,9 +102,9 @@ test('a queued call can be cancelled before it starts', async () => {
   const queued = small.go('t_upper', 'x', { signal: ac.signal });
   assert.equal((await small.stats()).main.queued, 1);
   ac.abort();
-  await assert.rejects(queued.result, (e) => e.code === codes.WM_ECANCELED);
+  await assert.rejects(queued.result, aborted(ac.signal));
   hold.abort();
-  await assert.rejects(busy.result, (e) => e.code === codes.WM_ECANCELED);
+  await assert.rejects(busy.result, aborted(hold.signal));
   await busy.output.cancel();
   await queued.output.cancel();
   await assertNoLeaks(small);

@@ -60,7 +60,7 @@ test('a worker dying mid-chain fails the chain, not the mesh', async () => {
   assert.equal(await mesh.chain(['t_cat', 't_upper', 't_cat'], 'fine').text(), 'FINE');
 });
 
-test('a cancelled call that never blocks is stopped with its worker after the grace', async () => {
+test('an aborted call that never blocks is stopped with its worker after the grace, and reports the abort', async () => {
   const ac = new AbortController();
   const restarts = mesh.restarts;
   const c = mesh.go('t_spin', undefined, { where: 1, signal: ac.signal, grace: 20 });
@@ -68,7 +68,8 @@ test('a cancelled call that never blocks is stopped with its worker after the gr
   // the worker; asking the spinning worker for stats would never return.
   assert.equal(mesh.host.stats().queued, 0);
   ac.abort();
-  await assert.rejects(c.result, (e) => e.code === codes.WM_EDIED);
+  // The caller asked for a cancel: that is what it sees, not the worker's end.
+  await assert.rejects(c.result, (e) => e === ac.signal.reason && e.cause?.code === codes.WM_ECANCELED);
   await c.output.cancel();
   await upAgain(1);
   assert.equal(mesh.restarts, restarts + 1);

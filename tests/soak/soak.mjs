@@ -117,8 +117,11 @@ export async function soak(o) {
         if (text !== (id % 10 === 0 ? `call ${id}` : `CALL ${id}`)) throw new Error(`call ${id}: wrong output ${text}`);
         settle(id, 'ok');
       } catch (e) {
-        if (!(e && typeof e.code === 'number')) throw e;
-        settle(id, e.code);
+        // An aborted call rejects with its signal's reason (an AbortError),
+        // its WmError as the cause.
+        const err = e?.name === 'AbortError' ? e.cause : e;
+        if (!(err && typeof err.code === 'number')) throw e;
+        settle(id, err.code);
       }
       if (id % 10000 === 0) {
         const rss = process.memoryUsage().rss;
