@@ -132,9 +132,44 @@ export declare class Service {
 /** Halts services in reverse order; resolves with their results in the order given. */
 export declare function haltAll(services: Service[], grace?: number): Promise<number[]>;
 
-/** A running mesh: made by createMesh, ended by close. */
-export declare class Mesh implements AsyncDisposable {
+/** The events of a mesh's workers, as CustomEvent details. */
+export interface MeshEventMap {
+  /** A worker ended (a trap, an abort, a stop after a grace, a kill); its
+   * calls failed with WM_EDIED, and a replacement is on its way. */
+  workerexit: CustomEvent<{ worker: number; reason: string }>;
+  /** A replacement worker is ready and serves. */
+  workerstart: CustomEvent<{ worker: number; restarts: number }>;
+  /** A replacement died before it was ready; the next is tried after
+   * `retryIn` ms (doubling, from 50 ms to 2 s). */
+  workerstartfail: CustomEvent<{ worker: number; error: string; retryIn: number }>;
+}
+
+/**
+ * A running mesh: made by createMesh, ended by close. It is an EventTarget
+ * of its workers' lifecycle (see MeshEventMap).
+ */
+export declare class Mesh extends EventTarget implements AsyncDisposable {
   private constructor();
+  addEventListener<K extends keyof MeshEventMap>(
+    type: K,
+    listener: (ev: MeshEventMap[K]) => void,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  removeEventListener<K extends keyof MeshEventMap>(
+    type: K,
+    listener: (ev: MeshEventMap[K]) => void,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | EventListenerOptions,
+  ): void;
   /** The number of workers. */
   readonly size: number;
   /** How many workers have died and been replaced. */

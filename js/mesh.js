@@ -33,9 +33,10 @@ export { Call, Service, haltAll } from './call.js';
 const MAX_WORKERS = 255;
 
 /** Mesh is a running mesh: made by createMesh, ended by close. */
-export class Mesh {
+export class Mesh extends EventTarget {
   /** @param {MeshOptions} o @param {Env} env @internal use createMesh */
   constructor(o, env) {
+    super();
     this.options = o;
     this.env = env;
     /** the workers */
@@ -49,6 +50,8 @@ export class Mesh {
         return true;
       },
       up: (i) => this.host.mod._wm__on_worker_up(i),
+      // A worker's lifecycle, for listeners (mesh.addEventListener).
+      event: (type, detail) => this.dispatchEvent(new CustomEvent(type, { detail })),
     });
     const links = this.supervisor.links;
     /** the main instance's host */

@@ -14,6 +14,11 @@
  *   to fail (WM_EDIED); false if the main instance is not running yet (the
  *   worker is then not replaced)
  * @property {(i: number) => void} up worker i's replacement is ready
+ * @property {(type: string, detail: object) => void} [event] a worker's
+ *   lifecycle, for the mesh's listeners: 'workerexit' { worker, reason },
+ *   'workerstart' { worker, restarts } (a replacement is ready),
+ *   'workerstartfail' { worker, error, retryIn } (a replacement died
+ *   before it was ready; the next tries after retryIn ms)
  */
 
 /** The first and the longest wait before a worker that died while
@@ -90,10 +95,13 @@ export class Supervisor {
     const env = this.env;
     const w = env.spawn({ self: i, glue: env.glueUrl(this.glue) });
     this.links[i] = w;
+    /** why it failed to start, if it said @type {string | null} */
+    let fatal = null;
     return new Promise((resolve, reject) => {
       w.onMessage((m) => {
         if (m?.t === 'ready') resolve(undefined);
         else if (m?.t === 'fatal') {
+          fatal = `failed to start: ${m.error}`;
           reject(new Error(`wmesh: worker ${i} failed to start: ${m.error}`));
           // It exits, so that its exit handler replaces it (after a backoff).
           if (this.links[i] === w) w.terminate();
@@ -102,14 +110,14 @@ export class Supervisor {
       });
       w.onGone((why) => {
         reject(new Error(`wmesh: worker ${i} exited: ${why}`));
-        if (this.links[i] === w) this.#gone(i);
+        if (this.links[i] === w) this.#gone(i, fatal ?? why);
       });
       w.send({ t: 'init', wasm: this.wasm, workers: this.meshSize });
     });
   }
 
   /** #gone handles worker i's end. @param {number} i */
-  #gone(i) {
+  #gone(i, why = '') {
     this.dead.add(i);
     for (const w of this.statWaits.values()) if (w.worker === i) w.resolve({ dead: 1 });
     if (this.closed) return;
@@ -123,6 +131,8 @@ export class Supervisor {
     const streak = this.failedStarts.get(i) ?? 0;
     this.failedStarts.set(i, streak + 1);
     const delay = streak === 0 ? 0 : Math.min(RESTART_MAX, RESTART_MIN * 2 ** (streak - 1));
+    if (streak === 0) this.hooks.event?.('workerexit', { worker: i, reason: why });
+    else this.hooks.event?.('workerstartfail', { worker: i, error: why, retryIn: delay });
     const timer = setTimeout(() => {
       this.restartTimers.delete(i);
       if (this.closed) return;
@@ -133,6 +143,7 @@ export class Supervisor {
           this.failedStarts.delete(i);
           this.dead.delete(i);
           this.hooks.up(i);
+          this.hooks.event?.('workerstart', { worker: i, restarts: this.restarts });
         },
         () => {}, // its own exit handler runs, and replaces it again
       );

@@ -94,3 +94,27 @@ test('stats count live workers and the chunk buffers kept for reuse', async () =
   assert.equal(s.total.workersDead, 0);
   assert.equal(typeof s.main.buffers, 'number');
 });
+
+test('a worker that dies and is replaced is told to listeners: workerexit, then workerstart', async () => {
+  /** @type {string[]} */
+  const seen = [];
+  /** @type {() => void} */
+  let started = () => {};
+  const up = new Promise((r) => (started = () => r(undefined)));
+  const onExit = (/** @type {any} */ e) => seen.push(`exit ${e.detail.worker}: ${typeof e.detail.reason}`);
+  const onStart = (/** @type {any} */ e) => {
+    seen.push(`start ${e.detail.worker}`);
+    started();
+  };
+  mesh.addEventListener('workerexit', onExit);
+  mesh.addEventListener('workerstart', onStart);
+  try {
+    mesh.workers[2].terminate();
+    await up;
+    assert.deepEqual(seen, ['exit 2: string', 'start 2']);
+    assert.equal(await mesh.go('t_upper', 'back', { where: 2 }).text(), 'BACK');
+  } finally {
+    mesh.removeEventListener('workerexit', onExit);
+    mesh.removeEventListener('workerstart', onStart);
+  }
+});
