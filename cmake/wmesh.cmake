@@ -77,23 +77,15 @@ if(CMAKE_SCRIPT_MODE_FILE)
 // cmake/wmesh.cmake when it was built (do not edit). A mesh typed with it
 // takes only these names, so that a typo is a compile error:
 //
-//   import type { Mesh } from './${module}.js';
-//   const mesh: Mesh = await createMesh({ module: './${module}.js' });
+//   import type { FnName } from './${module}.js';
+//   const mesh = await createMesh<FnName>({ module: './${module}.js' });
 //   mesh.go('typo'); // error TS2345
-type AnyMesh = import('wmesh').Mesh;
-type Named<F, N> = F extends (fn: any, ...rest: infer R) => infer T ? (fn: N, ...rest: R) => T : never;
-type Entry = Parameters<AnyMesh['startAll']>[0][number];
 
 /** The names of the module's functions (WM_EXPORT). */
 export type FnName =${union};
 
 /** A mesh running this module: go, chain, start and startAll take only its names. */
-export type Mesh = Omit<AnyMesh, 'go' | 'chain' | 'start' | 'startAll'> & {
-  go: Named<AnyMesh['go'], FnName>;
-  chain: Named<AnyMesh['chain'], FnName[]>;
-  start: Named<AnyMesh['start'], FnName>;
-  startAll(list: (Omit<Entry, 'fn'> & { fn: FnName })[]): ReturnType<AnyMesh['startAll']>;
-};
+export type Mesh = import('wmesh').Mesh<FnName>;
 ")
   # Only a changed declaration touches the file (and what depends on it).
   execute_process(COMMAND "${CMAKE_COMMAND}" -E copy_if_different

@@ -2,7 +2,7 @@
 import type * as wmesh from './index.js';
 
 declare namespace wmeshCjs {
-  type Mesh = wmesh.Mesh;
+  type Mesh<F extends string = string> = wmesh.Mesh<F>;
   type Call = wmesh.Call;
   type WmError = wmesh.WmError;
   type MeshOptions = wmesh.MeshOptions;
@@ -14,7 +14,7 @@ declare namespace wmeshCjs {
 
 declare const wmeshCjs: {
   /** Starts a mesh, as the ESM entry's createMesh does. */
-  createMesh(options?: wmesh.MeshOptions): Promise<wmesh.Mesh>;
+  createMesh<F extends string = string>(options?: wmesh.MeshOptions): Promise<wmesh.Mesh<F>>;
   /** Imports the ESM entry, for everything else: `const { WmError, codes } = await load()`. */
   load(): Promise<typeof wmesh>;
 };

@@ -146,9 +146,11 @@ export interface MeshEventMap {
 
 /**
  * A running mesh: made by createMesh, ended by close. It is an EventTarget
- * of its workers' lifecycle (see MeshEventMap).
+ * of its workers' lifecycle (see MeshEventMap). F names its functions: a
+ * module built with cmake/wmesh.cmake comes with a .d.ts whose FnName lists
+ * them, so that `createMesh<FnName>(...)` makes a typo a compile error.
  */
-export declare class Mesh extends EventTarget implements AsyncDisposable {
+export declare class Mesh<F extends string = FnName> extends EventTarget implements AsyncDisposable {
   private constructor();
   addEventListener<K extends keyof MeshEventMap>(
     type: K,
@@ -180,22 +182,22 @@ export declare class Mesh extends EventTarget implements AsyncDisposable {
    * input of the wrong type a TypeError, before anything of the call exists;
    * every later failure rejects call.result and errors call.output.
    */
-  go(fn: FnName, input?: Input, opts?: CallOptions): Call;
+  go(fn: F, input?: Input, opts?: CallOptions): Call;
   /**
    * Runs functions as a pipeline spread over the workers: with no more
    * stages than workers each stage gets its own, with more, neighbouring
    * stages share one on local pipes; pipes between workers join them
    * directly.
    */
-  chain(fns: FnName[], input?: Input, opts?: CallOptions): Call;
+  chain(fns: F[], input?: Input, opts?: CallOptions): Call;
   /**
    * Starts a service (a function that calls wm_ready() once it can serve)
    * and resolves when it is ready; rejects with its error if it ends first
    * (WM_EEARLY if it ended with 0), or WM_ETIMEDOUT after startTimeout.
    */
-  start(fn: FnName, input?: Input, opts?: StartOptions): Promise<Service>;
+  start(fn: F, input?: Input, opts?: StartOptions): Promise<Service>;
   /** Starts services one after another; if one fails, halts the started ones and rejects. */
-  startAll(list: { fn: FnName; input?: Input; opts?: StartOptions }[]): Promise<Service[]>;
+  startAll(list: { fn: F; input?: Input; opts?: StartOptions }[]): Promise<Service[]>;
   /**
    * Joins a topic made with wm_topic_make in instance `where`. The call's
    * output carries the frames published from now on, as records (parse them
@@ -270,7 +272,7 @@ export declare class WmError extends Error {
  * Starts a mesh: the module is compiled once, instantiated on this thread
  * and in each worker, and ready when the promise resolves.
  */
-export declare function createMesh(options?: MeshOptions): Promise<Mesh>;
+export declare function createMesh<F extends string = FnName>(options?: MeshOptions): Promise<Mesh<F>>;
 
 /** Reads a whole stream into one Uint8Array. */
 export declare function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array>;
