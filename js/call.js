@@ -2,6 +2,7 @@
 // that is ready and runs until halted). The bookkeeping behind them is in
 // calls.js.
 import { WmError, codes } from './errors.js';
+import { GRACE_MS } from './options.js';
 import { collect } from './pipe.js';
 
 /** Call is one call in flight. */
@@ -100,7 +101,7 @@ export class Service {
    * @param {number} [grace]
    * @returns {Promise<number>}
    */
-  async halt(grace = 1000) {
+  async halt(grace = GRACE_MS) {
     this.#cancel(grace);
     return this.call.result.then(
       (rc) => rc,

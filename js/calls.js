@@ -25,7 +25,7 @@ import { CHUNK, DEFAULT_WINDOW } from './wire.js';
  *   its blocking calls return WM_ECANCELED
  * @property {number} [grace] ms a cancelled call has to end before its
  *   worker is terminated (and replaced); the call then fails with WM_EDIED
- *   (default 1000)
+ *   (default GRACE_MS in js/options.js: 1000)
  * @property {number} [window] bytes in flight per pipe (512 KiB; from
  *   1 KiB, MIN_WINDOW in js/options.js, to 64 MiB)
  * @property {boolean} [output] false: the function gets no output pipe

@@ -8,6 +8,11 @@ import { MAX_WINDOW } from './wire.js';
  * below it every few bytes cost a round trip, which looks like a hang. */
 export const MIN_WINDOW = 1024;
 
+/** The grace a cancelled call has before its worker is stopped, by
+ * default (ms): the core's own for C callers (WM__GRACE_MS in
+ * src/core/rt.h), so that a call stops the same way from either side. */
+export const GRACE_MS = 1000;
+
 const WHERE_ANY = -1;
 const WHERE_HERE = -2;
 
@@ -132,7 +137,7 @@ export function checkOptions(opts, name, size, extra = []) {
     window: w ?? 0,
     deadline: timeout === undefined ? -1 : Date.now() + timeout,
     timeout: timeout ?? -1,
-    grace: grace ?? 1000,
+    grace: grace ?? GRACE_MS,
     signal: s,
     output: opts.output !== false,
   };

@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import { REQ } from '../../js/calls.js';
 import { codes, strerror } from '../../js/errors.js';
 import { STATS_FIELDS } from '../../js/host.js';
-import { MIN_WINDOW } from '../../js/options.js';
+import { GRACE_MS, MIN_WINDOW } from '../../js/options.js';
 import * as wire from '../../js/wire.js';
 
 const read = (/** @type {string} */ p) => readFileSync(new URL(`../../${p}`, import.meta.url), 'utf8');
@@ -57,6 +57,7 @@ test('limits: the JS side checks what the core checks', () => {
   assert.equal(wire.MAX_CTRL, define(wireH, 'WM__MAX_CTRL'));
   assert.equal(wire.MAX_SPARES, define(wireH, 'WM__MAX_SPARES'));
   assert.equal(MIN_WINDOW, define(header, 'WM_MIN_WINDOW'));
+  assert.equal(GRACE_MS, define(rtH, 'WM__GRACE_MS'));
 });
 
 test('stats fields: js/host.js reads wm_stats in its order', () => {
