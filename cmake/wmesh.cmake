@@ -7,7 +7,9 @@
 # wmesh_add_module(target sources...) builds a module (target.js and
 # target.wasm in the build directory) from C sources whose functions are
 # registered with WM_EXPORT, linked against the wmesh runtime, and writes
-# target.d.ts beside it: the TypeScript names of its functions (below).
+# beside it target.d.ts, the TypeScript names of its functions (below), and
+# target.mjs, the glue as an ES module, for pages with a strict Content
+# Security Policy (pass it as createMesh's `module` there).
 #
 # wmesh_declare_functions(target names...) adds names to target.d.ts:
 # functions registered by hand with wm_register, which the .wasm does not
@@ -42,6 +44,20 @@
 # (include/wmesh.h), but for the runtime's own (wm_*), plus
 # WMESH_DTS_EXTRA (comma-separated).
 if(CMAKE_SCRIPT_MODE_FILE)
+  # <module>.mjs: the same glue as an ES module, for pages whose Content
+  # Security Policy forbids eval: js/env/glue.js imports a .mjs glue where
+  # it must otherwise evaluate the classic one's text. (Node keeps the
+  # CommonJS .js: the glue's Node branches use require.)
+  if(WMESH_MJS_GLUE AND WMESH_MJS_OUT)
+    file(READ "${WMESH_MJS_GLUE}" glue)
+    get_filename_component(glue_name "${WMESH_MJS_GLUE}" NAME)
+    file(WRITE "${WMESH_MJS_OUT}.tmp"
+      "// The glue ${glue_name} as an ES module, written by cmake/wmesh.cmake.\n"
+      "${glue}\nexport default wmeshModule;\n")
+    execute_process(COMMAND "${CMAKE_COMMAND}" -E copy_if_different
+      "${WMESH_MJS_OUT}.tmp" "${WMESH_MJS_OUT}")
+    file(REMOVE "${WMESH_MJS_OUT}.tmp")
+  endif()
   if(NOT WMESH_DTS_WASM OR NOT WMESH_DTS_OUT)
     message(FATAL_ERROR "wmesh.cmake -P: pass -DWMESH_DTS_WASM=<module.wasm> -DWMESH_DTS_OUT=<module.d.ts>")
   endif()
@@ -207,6 +223,8 @@ function(wmesh_add_module target)
       "-DWMESH_DTS_WASM=$<TARGET_FILE_DIR:${target}>/${target}.wasm"
       "-DWMESH_DTS_OUT=$<TARGET_FILE_DIR:${target}>/${target}.d.ts"
       "-DWMESH_DTS_EXTRA=$<JOIN:$<TARGET_PROPERTY:${target},WMESH_FUNCTIONS>,$<COMMA>>"
+      "-DWMESH_MJS_GLUE=$<TARGET_FILE:${target}>"
+      "-DWMESH_MJS_OUT=$<TARGET_FILE_DIR:${target}>/${target}.mjs"
       -P "${WMESH_CMAKE_FILE}"
     VERBATIM)
 endfunction()

@@ -20,11 +20,12 @@ export { records, policies } from './topic.js';
 export function createMesh(o = {}) {
   if (o.module) return create({ ...o, module: o.module }, env);
   // Both URLs written out, so that bundlers emit the files as assets (and
-  // may rename them: the .wasm is not derived from the glue's name).
+  // may rename them: the .wasm is not derived from the glue's name). The
+  // glue is the ES module one: it loads under a strict CSP too.
   return create(
     {
       ...o,
-      module: new URL('../dist/wmesh_std.js', import.meta.url),
+      module: new URL('../dist/wmesh_std.mjs', import.meta.url),
       wasm: o.wasm ?? new URL('../dist/wmesh_std.wasm', import.meta.url),
     },
     env,

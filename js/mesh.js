@@ -78,7 +78,7 @@ export class Mesh extends EventTarget {
   async launch(o) {
     const env = this.env;
     const glue = o.module;
-    const wasmSrc = o.wasm ?? String(glue).replace(/\.js$/, '.wasm');
+    const wasmSrc = o.wasm ?? String(glue).replace(/\.m?js$/, '.wasm');
     /** @type {WebAssembly.Module} */
     let wasm;
     try {

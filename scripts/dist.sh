@@ -12,6 +12,6 @@ cd "$(dirname "$0")/.."
 bash scripts/build.sh wmesh wmesh_std >&2
 rm -rf dist
 mkdir -p dist
-cp build/wmesh_std.js build/wmesh_std.wasm build/wmesh_std.d.ts build/libwmesh.a dist/
+cp build/wmesh_std.js build/wmesh_std.mjs build/wmesh_std.wasm build/wmesh_std.d.ts build/libwmesh.a dist/
 # The glue is CommonJS inside a "type": "module" package.
 printf '{"type": "commonjs"}\n' >dist/package.json

@@ -10,8 +10,10 @@
 // So the one glue serves both platforms: Node requires it, and here it is
 // fetched as text and evaluated with `new Function`. Bundlers (Vite) leave a
 // fetched file alone; they only have to emit it as an asset, which they do
-// for `new URL('...', import.meta.url)`. The cost: a page whose CSP forbids
-// 'unsafe-eval' cannot load a module this way.
+// for `new URL('...', import.meta.url)`. A page whose CSP forbids
+// 'unsafe-eval' cannot load a module this way: cmake/wmesh.cmake also
+// writes the glue as an ES module (<module>.mjs), which is imported instead
+// when it is the URL given, with no eval at all.
 
 /**
  * absolute resolves a URL against the document (or the worker's script).
@@ -50,10 +52,12 @@ export function loadFactory(glue) {
   const url = absolute(glue);
   let f = glues.get(url);
   if (!f) {
-    f = fetch(url).then(async (r) => {
-      if (!r.ok) throw new Error(`wmesh: cannot load ${url}: HTTP ${r.status}`);
-      return evaluate(await r.text(), url);
-    });
+    f = /\.mjs([?#]|$)/.test(url)
+      ? import(/* @vite-ignore */ url).then((m) => m.default)
+      : fetch(url).then(async (r) => {
+          if (!r.ok) throw new Error(`wmesh: cannot load ${url}: HTTP ${r.status}`);
+          return evaluate(await r.text(), url);
+        });
     glues.set(url, f);
     // A failed fetch is not remembered: the next mesh tries again.
     f.catch(() => glues.delete(url));

@@ -37,7 +37,10 @@ function toPath(p) {
  */
 export function loadFactory(glue) {
   // Resolved first: require would take 'build/m.js' for a package name.
-  return require(resolve(toPath(glue)));
+  // Node runs the CommonJS glue, also when given the ES module one (for
+  // browsers with a strict CSP) beside it: that one's Node branches would
+  // need require.
+  return require(resolve(toPath(glue).replace(/\.mjs$/, '.js')));
 }
 
 /**
