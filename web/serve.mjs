@@ -24,8 +24,9 @@ const TYPES = {
 
 /**
  * serve starts the server.
- * @param {{ root?: string, port?: number, host?: string }} [o] root: the
- *   directory served (default: the repository); port 0 picks a free one
+ * @param {{ root?: string, port?: number, host?: string, csp?: string }} [o]
+ *   root: the directory served (default: the repository); port 0 picks a
+ *   free one; csp: a Content-Security-Policy header for every response
  * @returns {Promise<{ url: string, close: () => Promise<void> }>}
  */
 export async function serve(o = {}) {
@@ -37,6 +38,7 @@ export async function serve(o = {}) {
       'Cross-Origin-Resource-Policy': 'same-origin',
       // The build changes under a running page; never serve a stale module.
       'Cache-Control': 'no-store',
+      ...(o.csp ? { 'Content-Security-Policy': o.csp } : {}),
     };
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     let file = normalize(join(base, path));

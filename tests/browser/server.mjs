@@ -8,10 +8,11 @@ import { serve as serveDir } from '../../web/serve.mjs';
 /**
  * serve starts the server on 127.0.0.1 at a free port.
  * @param {string} [root] the directory served; default: the repository
+ * @param {string} [csp] a Content-Security-Policy header for every response
  * @returns {Promise<{ url: string, close: () => Promise<void> }>}
  */
-export function serve(root) {
-  return serveDir({ root, port: 0 });
+export function serve(root, csp) {
+  return serveDir({ root, port: 0, csp });
 }
 
 // Run directly, it serves until stopped: open the printed page by hand.

@@ -203,6 +203,19 @@ test('Vite: a production build of an app using the package runs in Chromium', as
   }
 });
 
+test('Vite: the production build runs under a strict Content-Security-Policy header', async () => {
+  // Built by the test above. No eval (the package's glue is an ES module),
+  // no inline script; WebAssembly itself needs 'wasm-unsafe-eval'.
+  const dir = join(app, 'vite');
+  const csp = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'";
+  const server = await serve(join(dir, 'dist'), csp);
+  try {
+    await runPage(`${server.url}index.html`);
+  } finally {
+    await server.close();
+  }
+});
+
 test("Vite: the same app on Vite's dev server runs in Chromium", async () => {
   const { createServer } = await import('vite');
   const server = await createServer({
