@@ -1,14 +1,18 @@
 // run.mjs: the benchmark suite's entry (npm run bench). It runs each group
-// in turn, prints one table, and with --json FILE writes every figure with
-// its samples. Benchmarks measure; they never assert a timing.
+// in turn, each in a process of its own (a group once measured 2.4x slower
+// after another in the same process: pools left running, heap state), prints
+// one table, and with --json FILE writes every figure with its samples.
+// Benchmarks measure; they never assert a timing.
 //
 //   node tests/bench/run.mjs [--quick] [--json FILE] [--only id,id...]
 //
 // Groups: rtt, throughput, pipe, chain, startup, cpu (needs the bench
 // module, build/wmesh_bench.js, from bench_fns.c), memory.
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import chain from './chain.mjs';
@@ -51,6 +55,8 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     json: { type: 'string' },
     only: { type: 'string' },
+    // Internal: run this one group here and print its result as JSON.
+    group: { type: 'string' },
   },
 });
 const only = values.only ? new Set(values.only.split(',')) : null;
@@ -69,6 +75,50 @@ if (!test) {
 }
 /** @type {Ctx} */
 const ctx = { quick: !!values.quick, test, bench: moduleFiles('wmesh_bench') };
+
+/**
+ * @typedef {object} Outcome one group's run, as its process reports it
+ * @property {import('./stats.mjs').Row[]} rows
+ * @property {string | null} skipped why it could not run
+ * @property {number} seconds
+ * @property {number | null} foreignCores
+ */
+
+/**
+ * runHere runs group g in this process.
+ * @param {Group} g
+ * @returns {Promise<Outcome>}
+ */
+async function runHere(g) {
+  const why = g.skip?.(ctx) ?? null;
+  if (why) return { rows: [], skipped: why, seconds: 0, foreignCores: null };
+  const m = mark();
+  const rows = await g.run(ctx);
+  const seconds = (performance.now() - m.t) / 1000;
+  return { rows, skipped: null, seconds, foreignCores: g.children ? null : foreign(m) };
+}
+
+if (values.group) {
+  const g = groups.find((x) => x.id === values.group);
+  if (!g) process.exit(2);
+  try {
+    process.stdout.write(JSON.stringify(await runHere(g)));
+  } finally {
+    cleanup();
+  }
+  process.exit(0);
+}
+
+/**
+ * runAlone runs group g in a process of its own.
+ * @param {Group} g
+ * @returns {Outcome}
+ */
+function runAlone(g) {
+  const args = [fileURLToPath(import.meta.url), '--group', g.id, ...(ctx.quick ? ['--quick'] : [])];
+  const out = execFileSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 28 });
+  return JSON.parse(out.toString());
+}
 
 const machine = {
   node: process.version,
@@ -101,16 +151,13 @@ const started = performance.now();
 try {
   for (const g of groups) {
     if (only && !only.has(g.id)) continue;
-    const why = g.skip?.(ctx);
+    process.stderr.write(`running ${g.title} ...`);
+    const { rows: got, skipped: why, seconds, foreignCores: others } = runAlone(g);
     if (why) {
+      process.stderr.write(` skipped\n`);
       skipped.push({ group: g.id, title: g.title, note: why });
       continue;
     }
-    const m = mark();
-    process.stderr.write(`running ${g.title} ...`);
-    const got = await g.run(ctx);
-    const seconds = (performance.now() - m.t) / 1000;
-    const others = g.children ? null : foreign(m);
     process.stderr.write(` ${seconds.toFixed(1)} s\n`);
     rows.push(...got);
     ran.push({ group: g.id, seconds, foreignCores: others });
