@@ -3,7 +3,7 @@
 // makes goes through `meter`, which feeds the live view together with
 // polled mesh.stats(). The functions the buttons run are exported too, so
 // that the browser test drives exactly what a user does.
-import { createMesh, records } from '../js/browser.js';
+import { codes, createMesh, records, strerror } from '../js/browser.js';
 import { runChain, runStages } from '../demos/image/image.js';
 import { DEFAULT_VIEW, render } from '../demos/mandel/mandel.js';
 import { countJs, makeText, wordCount } from '../demos/mapreduce/wordcount.js';
@@ -18,6 +18,56 @@ const TICK_MS = 500;
 
 /** @param {string} id */
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+
+/** "1 worker", "4 workers" @param {number} n */
+export const nWorkers = (n) => `${n} worker${n === 1 ? '' : 's'}`;
+
+/**
+ * codeText names a runtime result code as include/wmesh.h does, with its
+ * description: "WM_ECANCELED (call cancelled)"; 0 is "0 (success)".
+ * @param {number} rc
+ */
+export function codeText(rc) {
+  if (rc === 0) return '0 (success)';
+  const name = Object.keys(codes).find((k) => codes[k] === rc);
+  return `${name ?? rc} (${strerror(rc)})`;
+}
+
+/** @param {string} s */
+const esc = (s) => s.replace(/[&<>"]/g, (c) => `&${{ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot' }[c]};`);
+
+/**
+ * versus shows two timings side by side with the same weight: only the
+ * faster of the two is green (neither when they are within 5%), and a
+ * sentence says which was faster and by how much. Each figure carries its
+ * value in data-ms, for the test.
+ * @param {{ who: string, ms: number, digits?: number }} a
+ * @param {{ who: string, ms: number, digits?: number }} b
+ * @returns {{ a: string, b: string, verdict: string }}
+ */
+function versus(a, b) {
+  const ratio = Math.max(a.ms, b.ms) / Math.max(1e-9, Math.min(a.ms, b.ms));
+  const tie = ratio < 1.05;
+  const fig = (/** @type {{ ms: number, digits?: number }} */ x, /** @type {boolean} */ faster) =>
+    `<span class="fig${faster && !tie ? ' faster' : ''}" data-ms="${x.ms}">${x.ms.toFixed(x.digits ?? 0)} ms</span>`;
+  const win = a.ms <= b.ms ? a : b;
+  return {
+    a: fig(a, a.ms <= b.ms),
+    b: fig(b, b.ms < a.ms),
+    verdict: tie ? 'about the same time' : `faster: ${esc(win.who)}, by ${ratio.toFixed(1)}×`,
+  };
+}
+
+/**
+ * summary fills a result paragraph (leaving its not-run-yet state).
+ * @param {string} id
+ * @param {string} html
+ */
+function summary(id, html) {
+  const p = $(id);
+  p.classList.remove('placeholder');
+  p.innerHTML = html;
+}
 
 /** @type {import('../js/mesh.js').Mesh | null} */
 let mesh = null;
@@ -95,7 +145,7 @@ export async function restart(n) {
   const old = mesh;
   mesh = null;
   setBusy(true);
-  status('starting', `starting ${n} workers…`);
+  status('starting', `starting ${nWorkers(n)}…`);
   if (old) await old.close();
   meter.perWorker = [];
   lastTotals = {};
@@ -106,7 +156,7 @@ export async function restart(n) {
     status('error', `mesh failed: ${e}`);
     throw e;
   }
-  status('ready', `${mesh.size} workers ready`);
+  status('ready', `${nWorkers(mesh.size)} ready`);
   setBusy(false);
   buildGraph(mesh.size);
   return mesh;
@@ -241,7 +291,7 @@ function tick() {
 function showTotals() {
   const t = lastTotals;
   $('totals').textContent = mesh
-    ? `${mesh.size} workers · fibers ${t.fibers ?? 0} (busy ${t.fibersBusy ?? 0}) · pipes ${t.pipes ?? 0} · ports ${t.ports ?? 0} · running ${t.running ?? 0} · in flight from the page ${meter.inflight.size}`
+    ? `${nWorkers(mesh.size)} · fibers ${t.fibers ?? 0} (busy ${t.fibersBusy ?? 0}) · pipes ${t.pipes ?? 0} · ports ${t.ports ?? 0} · running ${t.running ?? 0} · in flight from the page ${meter.inflight.size}`
     : 'no mesh';
 }
 
@@ -251,11 +301,23 @@ function drawChart() {
   const ctx = /** @type {CanvasRenderingContext2D} */ (c.getContext('2d'));
   const W = c.width;
   const H = c.height;
-  const pad = { l: 44, r: 44, t: 12, b: 20 };
   ctx.clearRect(0, 0, W, H);
   const s = meter.samples;
   const maxT = Math.max(10, ...s.map((x) => x.calls));
   const maxL = Math.max(5, ...s.map((x) => (Number.isNaN(x.latency) ? 0 : x.latency)));
+  const thrLabel = `${Math.round(maxT)}/s`;
+  const latLabel = `${maxL.toFixed(0)} ms`;
+  ctx.font = '11px system-ui, sans-serif';
+  // The margins hold the scale labels whole, however long they get.
+  const pad = {
+    l: Math.max(44, Math.ceil(ctx.measureText(thrLabel).width) + 10),
+    r: Math.max(44, Math.ceil(ctx.measureText(latLabel).width) + 10),
+    t: 12,
+    b: 20,
+  };
+  c.setAttribute('aria-label', `calls completed per second (scale 0 to ${thrLabel}) and mean latency (scale 0 to ${latLabel}), last 30 s`);
+  c.dataset.thr = thrLabel;
+  c.dataset.lat = latLabel;
   const bw = (W - pad.l - pad.r) / SAMPLES;
   const y = (/** @type {number} */ v, /** @type {number} */ max) => H - pad.b - (v / max) * (H - pad.t - pad.b);
   ctx.strokeStyle = '#2a3550';
@@ -285,14 +347,19 @@ function drawChart() {
   });
   ctx.stroke();
   ctx.lineWidth = 1;
-  ctx.font = '11px system-ui, sans-serif';
   ctx.fillStyle = '#5fb3ff';
-  ctx.fillText(`${Math.round(maxT)}/s`, 4, pad.t + 8);
+  ctx.textAlign = 'left';
+  ctx.fillText(thrLabel, 4, pad.t + 8);
   ctx.fillText('0', 4, H - pad.b);
   ctx.fillStyle = '#ffb347';
-  ctx.fillText(`${maxL.toFixed(0)} ms`, W - pad.r + 4, pad.t + 8);
+  ctx.textAlign = 'right';
+  ctx.fillText(latLabel, W - 4, pad.t + 8);
+  ctx.fillText('0', W - 4, H - pad.b);
   ctx.fillStyle = '#8c98b3';
-  ctx.fillText('last 30 s', W / 2 - 20, H - 4);
+  ctx.textAlign = 'center';
+  ctx.fillText('last 30 s', W / 2, H - 4);
+  if (!s.some((p) => p.calls > 0)) ctx.fillText('no calls in the last 30 s', W / 2, H / 2);
+  ctx.textAlign = 'left';
 }
 
 // ---- Image pipeline ---------------------------------------------------------
@@ -374,9 +441,13 @@ export async function runImage(o = imageOptions()) {
   });
   $('img-timings').querySelector('tbody')?.replaceChildren(...rows);
   const sum = staged.timings.reduce((s, t) => s + t.ms, 0);
-  $('img-summary').innerHTML =
-    `Stage by stage: ${sum.toFixed(1)} ms. As one chain (${chained.stages.length} stages streaming worker to worker): ` +
-    `<b>${chained.ms.toFixed(1)} ms</b>. Same PNG both ways: ${same ? 'yes' : '<span style="color:var(--bad)">no</span>'}.`;
+  const v = versus({ who: 'stage by stage', ms: sum, digits: 1 }, { who: 'the chain', ms: chained.ms, digits: 1 });
+  summary(
+    'img-summary',
+    `Stage by stage (one call each, the bytes back to the page between stages): ${v.a}. ` +
+      `As one chain (${chained.stages.length} stages streaming worker to worker): ${v.b}; ${v.verdict}. ` +
+      `Same PNG both ways: ${same ? 'yes' : '<span style="color:var(--bad)">no</span>'}.`,
+  );
   return { png: chained.output, timings: staged.timings, chainMs: chained.ms, same, width: w, height: h };
 }
 
@@ -399,7 +470,9 @@ export async function runMandel(o = {}) {
   const onTile = (t, px) => ctx.putImageData(new ImageData(new Uint8ClampedArray(/** @type {ArrayBuffer} */ (px.buffer), px.byteOffset, px.length), t.w, t.h), t.x, t.y);
   const rows = /** @type {HTMLElement} */ ($('mb-results').querySelector('tbody'));
   rows.replaceChildren();
-  $('mb-summary').textContent = `rendering on 1 worker, then on ${m.size}…`;
+  $('mb-placeholder').hidden = true;
+  c.dataset.state = 'drawn';
+  summary('mb-summary', `rendering on 1 worker, then on ${nWorkers(m.size)}…`);
   /** @param {string} what @param {number} ms @param {number} base */
   const row = (what, ms, base) => {
     const tr = document.createElement('tr');
@@ -415,12 +488,16 @@ export async function runMandel(o = {}) {
   // More workers than cores can be slower: scale the bars to the slower.
   const base = Math.max(one.ms, all.ms);
   row('1 worker', one.ms, base);
-  row(`${m.size} workers`, all.ms, base);
+  row(`${nWorkers(m.size)} (all)`, all.ms, base);
   const same = one.pixels.every((b, i) => b === all.pixels[i]);
   const speedup = one.ms / all.ms;
-  $('mb-summary').innerHTML =
-    `${one.tiles} tiles of ${tile} px, ${maxiter} iterations. Speedup on ${m.size} workers: <b>${speedup.toFixed(2)}×</b> ` +
-    `(this machine reports ${navigator.hardwareConcurrency} cores). Same image both ways: ${same ? 'yes' : 'no'}.`;
+  const v = versus({ who: '1 worker', ms: one.ms }, { who: `all ${nWorkers(m.size)}`, ms: all.ms });
+  summary(
+    'mb-summary',
+    `${one.tiles} tiles of ${tile} px, ${maxiter} iterations: ${v.a} on 1 worker, ${v.b} on ${nWorkers(m.size)}. ` +
+      `Speedup on ${nWorkers(m.size)}: ${speedup.toFixed(2)}× (${v.verdict}; this machine reports ${navigator.hardwareConcurrency} cores). ` +
+      `Same image both ways: ${same ? 'yes' : 'no'}.`,
+  );
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', /** @type {BufferSource} */ (all.pixels)));
   return {
     oneMs: one.ms,
@@ -460,9 +537,12 @@ export async function runWordCount(o = {}) {
     return tr;
   });
   $('wc-top').querySelector('tbody')?.replaceChildren(...rows);
-  $('wc-summary').innerHTML =
-    `${total} words (${r.counts.length} distinct) in ${mb} MiB, ${chunks} chunks: <b>${r.ms.toFixed(0)} ms</b> on the mesh, ` +
-    `${jsMs.toFixed(0)} ms in plain JS on this thread. Same counts: ${same ? 'yes' : 'no'}.`;
+  const v = versus({ who: 'the mesh', ms: r.ms }, { who: 'plain JS', ms: jsMs });
+  summary(
+    'wc-summary',
+    `${total} words (${r.counts.length} distinct) in ${mb} MiB, ${chunks} chunks: ${v.a} on the mesh, ` +
+      `${v.b} in plain JS on this thread; ${v.verdict}. Same counts: ${same ? 'yes' : 'no'}.`,
+  );
   return { ms: r.ms, jsMs, same, total, distinct: r.counts.length, top: r.counts.slice(0, 3) };
 }
 
@@ -484,9 +564,13 @@ export async function runSort(o = {}) {
   const ref = nums.slice().sort();
   const jsMs = performance.now() - t1;
   const same = sorted.length === ref.length && sorted.every((v, i) => v === ref[i]);
-  $('ps-summary').innerHTML =
-    `psort of ${count} numbers, split four ways from C with wm_go and merged: <b>${ms.toFixed(0)} ms</b> ` +
-    `(TypedArray.sort on this thread: ${jsMs.toFixed(0)} ms). Sorted correctly: ${same ? 'yes' : 'no'}.`;
+  const v = versus({ who: 'the mesh', ms }, { who: 'TypedArray.sort', ms: jsMs });
+  summary(
+    'ps-summary',
+    `psort of ${count} numbers, split four ways from C with wm_go and merged: ${v.a} on the mesh ` +
+      `(the numbers are copied to the workers and back); TypedArray.sort on this thread: ${v.b}; ${v.verdict}. ` +
+      `Sorted correctly: ${same ? 'yes' : 'no'}.`,
+  );
   return { ms, jsMs, same };
 }
 
@@ -509,6 +593,7 @@ export async function runFanout(o = {}) {
   const meterC = m.go('level_meter', new Uint8Array(new Uint32Array([1, frames]).buffer), { where: cWorker });
   const bands = [...Array(8)].map(() => document.createElement('div'));
   $('fo-spectrum').replaceChildren(...bands);
+  $('fo-level').dataset.state = 'live';
   const fill = /** @type {HTMLElement} */ ($('fo-level').querySelector('.fill'));
   /**
    * listen reads n frames of one subscription, checking order and gaps.
@@ -519,25 +604,34 @@ export async function runFanout(o = {}) {
    */
   const listen = async (name, policy, delay, show) => {
     const sub = m.subscribe('audio', { where: 1, policy, queue: 8, window: 4096 });
+    // Frames are counted over what this subscriber was sent: from the first
+    // frame it was due (the first it got, less any dropped before it) to
+    // the last it got. received + missed is that span, never more.
     let got = 0;
     let missed = 0;
+    let first = 0;
     let last = 0;
     let ok = true;
+    /** 'read all', or the name of the code that ended the stream */
     let end = 'read all';
+    let endText = `stopped after ${frames}, as asked`;
     try {
       for await (const r of records(sub.output)) {
         if (last && r.seq !== last + 1 + r.dropped) ok = false;
-        if (last) missed += r.dropped;
+        if (!last) first = r.seq - r.dropped;
+        missed += r.dropped;
         last = r.seq;
         show?.(new Float32Array(r.data.slice().buffer));
         if (++got === frames) break;
         if (delay) await new Promise((res) => setTimeout(res, delay));
       }
     } catch (e) {
-      end = /** @type {any} */ (e).codeName ?? String(e);
+      const err = /** @type {any} */ (e);
+      end = err?.codeName ?? String(e);
+      endText = typeof err?.code === 'number' ? `ended: ${codeText(err.code)}` : `ended: ${String(e)}`;
     }
     await sub.result.catch(() => {});
-    return { name, policy, got, missed, ok, end };
+    return { name, policy, got, missed, sent: last ? last - first + 1 : 0, first, last, ok, end, endText };
   };
   const level = (/** @type {Float32Array} */ f) => {
     let s = 0;
@@ -562,20 +656,62 @@ export async function runFanout(o = {}) {
     listen('recorder (JS)', 'block', 0),
     listen(`slow listener (JS, ${slow})`, slow, 15),
   ]);
-  const cLines = (await meterC.text()).trim().split('\n');
+  const cText = (await meterC.text()).trim();
   const ms = performance.now() - t0;
   const halted = await synth.halt();
-  const rows = [
-    ...results.map((r) => [r.name, `${r.got} frames`, `${r.missed} missed`, r.ok ? 'in order, gaps reported' : 'WRONG', r.end]),
-    [`level meter (C, worker ${cWorker})`, `${cLines.length} frames`, `${cLines.filter((l) => /^\d+!/.test(l)).length} after a gap`, '', ''],
-  ].map((cells) => {
+  // The C meter writes a line per frame: its seq, '!' after a gap, a bar.
+  const cSeqs = cText ? cText.split('\n').map((l) => /^(\d+)([ !])/.exec(l)) : [];
+  let cOk = cSeqs.every((x) => x);
+  let cMissed = 0;
+  for (let i = 1; cOk && i < cSeqs.length; i++) {
+    const [prev, cur] = [Number(cSeqs[i - 1]?.[1]), Number(cSeqs[i]?.[1])];
+    const gap = cur - prev - 1;
+    if (gap < 0 || (gap > 0) !== (cSeqs[i]?.[2] === '!')) cOk = false;
+    cMissed += Math.max(0, gap);
+  }
+  const cFirst = Number(cSeqs[0]?.[1] ?? 0);
+  const cLast = Number(cSeqs.at(-1)?.[1] ?? 0);
+  const cRow = {
+    name: `level meter (C, worker ${cWorker})`,
+    policy: 'drop',
+    got: cSeqs.length,
+    missed: cMissed,
+    sent: cSeqs.length ? cLast - cFirst + 1 : 0,
+    first: cFirst,
+    last: cLast,
+    ok: cOk,
+    end: cSeqs.length === frames ? 'read all' : 'ended early',
+    endText: cSeqs.length === frames ? `stopped after ${frames}, as asked` : 'ended early',
+  };
+  const all = [...results, cRow];
+  const head = document.createElement('tr');
+  for (const h of ['subscriber', 'policy', 'received', 'missed', 'order', 'end'])
+    head.appendChild(document.createElement('th')).textContent = h;
+  const rows = all.map((r) => {
     const tr = document.createElement('tr');
+    const cells = [
+      r.name,
+      r.policy,
+      `${r.got} of ${r.sent} sent to it`,
+      `${r.missed} dropped`,
+      r.ok ? 'in order, every gap reported' : 'WRONG',
+      r.endText,
+    ];
     for (const c of cells) tr.appendChild(document.createElement('td')).textContent = String(c);
     return tr;
   });
-  $('fo-table').querySelector('tbody')?.replaceChildren(...rows);
-  $('fo-summary').textContent = `${frames} frames to 5 subscribers in ${ms.toFixed(0)} ms; synth halted with ${halted}.`;
-  return { results, cFrames: cLines.length, halted };
+  $('fo-table').querySelector('tbody')?.replaceChildren(head, ...rows);
+  const seen = all.filter((r) => r.last);
+  const from = Math.min(...seen.map((r) => r.first));
+  const to = Math.max(...seen.map((r) => r.last));
+  const published = seen.length ? to - from + 1 : 0;
+  summary(
+    'fo-summary',
+    `Each of the 5 subscribers read up to ${frames} frames, in ${ms.toFixed(0)} ms; meanwhile the synth published ` +
+      `${published} frames (#${from} to #${to}), every 5 ms, and a subscriber too slow for its queue of 8 missed some. ` +
+      `Then the synth halted with ${esc(codeText(halted))}.`,
+  );
+  return { results, c: cRow, cFrames: cSeqs.length, halted, published };
 }
 
 // ---- Wiring -----------------------------------------------------------------
