@@ -8,6 +8,7 @@ export { Mesh, Call, Service, haltAll } from './mesh.js';
 export { WmError, codes, strerror } from './errors.js';
 export { collect } from './pipe.js';
 export { records, policies } from './topic.js';
+export * from './std.js';
 
 /**
  * createMesh starts a mesh: the module is compiled once, instantiated on

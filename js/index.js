@@ -9,6 +9,7 @@ export { Mesh, Call, Service, haltAll } from './mesh.js';
 export { WmError, codes, strerror } from './errors.js';
 export { collect } from './pipe.js';
 export { records, policies } from './topic.js';
+export * from './std.js';
 
 /**
  * defaultModule is the prebuilt standard module (wmesh_std): dist/ in the installed

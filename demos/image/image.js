@@ -1,39 +1,31 @@
 // image.js: the image pipeline from JS, for Node (run.mjs) and the page
 // (web/) alike: no node:* imports here. The stages are C functions in
-// image_fns.c; the frame format they pass along is in image_ops.h.
+// image_fns.c; the frame format they pass along is in image_ops.h. The
+// options header in front of the input is the package's (js/std.js).
+
+import { imageJob } from '../../js/std.js';
 
 /** The stages in pipeline order; grayscale and blur are optional. */
 export const STAGES = /** @type {const} */ (['img_decode', 'img_resize', 'img_grayscale', 'img_blur', 'img_encode']);
 
-const JOB_MAGIC = 0x314a4d57; // "WMJ1"
 const FRAME_MAGIC = 0x31464d57; // "WMF1"
 const HEADER = 32;
 
 /**
- * @typedef {object} ImageOptions
- * @property {number} [width] resize to this width (0: follow the height's ratio)
- * @property {number} [height] resize to this height (0: follow the width's ratio)
- * @property {boolean} [gray] add the grayscale stage
- * @property {number} [blur] box blur radius; 0 leaves the blur stage out
- * @property {boolean} [encode] end with img_encode (PNG); false ends with a frame
+ * The package's image options (js/std.js): width, height, gray, blur, encode.
+ * @typedef {import('../../js/std.js').ImageOptions} ImageOptions
  */
 
 /**
  * job puts the options in front of the image file's bytes, where
- * img_decode finds them and hands them on to every later stage.
+ * img_decode finds them and hands them on to every later stage: the
+ * package's imageJob (js/std.js), whose header format the README documents.
  * @param {Uint8Array} file PNG or JPEG bytes
  * @param {ImageOptions} o
  * @returns {Uint8Array}
  */
 export function job(file, o = {}) {
-  const out = new Uint8Array(16 + file.length);
-  const v = new DataView(out.buffer);
-  v.setUint32(0, JOB_MAGIC, true);
-  v.setUint32(4, o.width ?? 0, true);
-  v.setUint32(8, o.height ?? 0, true);
-  v.setUint32(12, o.blur ?? 0, true);
-  out.set(file, 16);
-  return out;
+  return imageJob(file, o);
 }
 
 /**
