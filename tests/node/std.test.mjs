@@ -1,13 +1,33 @@
 // std.test.mjs: the standard module the npm package ships prebuilt
 // (wmesh_std): hashes, zlib compression checked against Node's own zlib,
-// text transforms and stb image operations.
+// text transforms and stb image operations; its own error codes and the
+// image options header (js/std.js) against src/std/std_errors.h.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { deflateSync, inflateSync } from 'node:zlib';
 
-import { createMesh } from '../../js/index.js';
+import {
+  IMAGE_OPTIONS_BYTES,
+  STD_FUNCTIONS,
+  STD_MAX_INPUT,
+  STD_MAX_PIXELS,
+  STD_MAX_RADIUS,
+  STD_MAX_SIDE,
+  createMesh,
+  imageJob,
+  imageOptions,
+  imageStages,
+  isStdCall,
+  parseImageFrame,
+  stdCodeName,
+  stdCodes,
+  stdErrorMessage,
+  stdStrerror,
+  thumbnail,
+} from '../../js/index.js';
 import { pattern } from '../common/pattern.js';
 import { assertNoLeaks } from './helpers.mjs';
 
@@ -49,3 +69,146 @@ test('text and image functions are there too', async () => {
   for (const f of ['img_decode', 'img_resize', 'img_grayscale', 'img_blur', 'img_encode', 'synth'])
     assert.ok(mesh.index(f) > 0, f);
 });
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+test('stdCodes and the limits are those of src/std/std_errors.h, below the runtime\'s range', async () => {
+  const h = await readFile(`${root}src/std/std_errors.h`, 'utf8');
+  const inC = Object.fromEntries([...h.matchAll(/^#define (WMSTD_E\w+) \((-\d+)\)$/gm)].map((m) => [m[1], Number(m[2])]));
+  assert.deepEqual(inC, { ...stdCodes });
+  for (const [name, code] of Object.entries(stdCodes)) {
+    assert.ok(code < -99, name);
+    assert.equal(stdCodeName(code), name);
+    assert.doesNotMatch(stdStrerror(code), /function error/, name);
+  }
+  assert.equal(stdStrerror(-101), 'input too large (limit 256 MiB)');
+  assert.equal(stdStrerror(-8), 'out of memory'); // the runtime's codes as strerror has them
+  assert.equal(stdCodeName(-8), undefined);
+  const limit = (/** @type {string} */ n) => h.match(new RegExp(`^#define WMSTD_${n} (.*)$`, 'm'))?.[1];
+  assert.equal(limit('MAX_INPUT'), '(256u << 20)');
+  assert.equal(STD_MAX_INPUT, 256 << 20);
+  assert.equal(limit('MAX_SIDE'), `${STD_MAX_SIDE}u`);
+  assert.equal(limit('MAX_PIXELS'), '(64u << 20)');
+  assert.equal(STD_MAX_PIXELS, 64 << 20);
+  assert.equal(limit('MAX_RADIUS'), `${STD_MAX_RADIUS}u`);
+});
+
+test('STD_FUNCTIONS is what the built module registers', async () => {
+  const dts = await readFile(`${root}build/wmesh_std.d.ts`, 'utf8');
+  const names = [...dts.matchAll(/^ {2}\| '([^']+)';?$/gm)].map((m) => m[1]).sort();
+  assert.deepEqual(names, [...STD_FUNCTIONS].sort());
+  for (const f of STD_FUNCTIONS) assert.ok(mesh.index(f) > 0, f);
+  assert.ok(isStdCall('inflate') && isStdCall('img_decode|img_resize') && !isStdCall('img_decode|mine') && !isStdCall(undefined));
+});
+
+test('inflate of what is not zlib: WMSTD_EFORMAT, described', async () => {
+  const bad = [Buffer.from('not zlib'), deflateSync('hello').subarray(0, 6), Buffer.alloc(0)];
+  for (const input of bad) {
+    const e = await mesh.go('inflate', input).result.then(
+      () => assert.fail('inflate accepted it'),
+      (/** @type {any} */ e) => e,
+    );
+    assert.equal(e.code, stdCodes.WMSTD_EFORMAT);
+    assert.equal(e.fn, 'inflate');
+    assert.equal(stdCodeName(e.code), 'WMSTD_EFORMAT');
+    assert.match(stdErrorMessage(e), /^inflate: input is not a zlib stream .* \(-100\)$/);
+  }
+  // Another module's -100 keeps its own message.
+  assert.equal(stdErrorMessage({ code: -100, fn: 'mine', message: 'mine: function error -100 (-100)' }), 'mine: function error -100 (-100)');
+});
+
+test('an input over 256 MiB: WMSTD_ETOOBIG, "input too large (limit 256 MiB)"', async () => {
+  const mib = new Uint8Array(1 << 20).fill(0x78);
+  const input = (function* () {
+    for (let i = 0; i < 257; i++) yield mib;
+  })();
+  const e = await mesh.go('inflate', input).result.then(
+    () => assert.fail('inflate took 257 MiB'),
+    (/** @type {any} */ e) => e,
+  );
+  assert.equal(e.code, stdCodes.WMSTD_ETOOBIG);
+  assert.equal(stdErrorMessage(e), 'inflate: input too large (limit 256 MiB) (-101)');
+});
+
+test('imageOptions: "WMJ1" then width, height, blur as little-endian u32s; out of range throws', () => {
+  const h = imageOptions({ width: 320, height: 0x1203, blur: 2 });
+  assert.equal(h.length, IMAGE_OPTIONS_BYTES);
+  assert.deepEqual([...h], [0x57, 0x4d, 0x4a, 0x31, 0x40, 1, 0, 0, 3, 0x12, 0, 0, 2, 0, 0, 0]);
+  assert.equal(Buffer.from(h.subarray(0, 4)).toString(), 'WMJ1');
+  assert.deepEqual([...imageOptions()].slice(4), new Array(12).fill(0));
+  for (const bad of [{ width: -1 }, { height: STD_MAX_SIDE + 1 }, { blur: 65 }, { width: 1.5 }, { width: NaN }])
+    assert.throws(() => imageOptions(bad), RangeError, JSON.stringify(bad));
+  const job = imageJob(new Uint8Array([9, 9]), { width: 1 });
+  assert.deepEqual([...job.subarray(16)], [9, 9]);
+  assert.deepEqual(imageStages({ width: 10 }), ['img_decode', 'img_resize', 'img_encode']);
+  assert.deepEqual(imageStages({ gray: true, blur: 1, encode: false }), ['img_decode', 'img_grayscale', 'img_blur']);
+});
+
+test('thumbnail: the documented options make a thumbnail; a chain without them fails instead of passing the picture through', async () => {
+  const jpg = new Uint8Array(await readFile(`${root}build/sample.jpg`)); // 640 x 427
+  const png = await thumbnail(mesh, jpg, { width: 64 });
+  let f = parseImageFrame(await mesh.go('img_decode', png).bytes());
+  assert.deepEqual([f.width, f.height], [64, 43]);
+  const frame = await thumbnail(mesh, jpg, { width: 32, height: 32, gray: true, blur: 1, encode: false });
+  f = parseImageFrame(frame);
+  assert.deepEqual([f.width, f.height], [32, 32]);
+  for (let i = 0; i < f.pixels.length; i += 4) assert.equal(f.pixels[i], f.pixels[i + 2]);
+  await assert.rejects(thumbnail(mesh, jpg, {}), RangeError);
+
+  /** @param {string[]} fns @param {Uint8Array} input */
+  const fails = (fns, input) =>
+    mesh.chain(fns, input).result.then(
+      () => assert.fail(`${fns} passed`),
+      (/** @type {any} */ e) => e,
+    );
+  // No options header: img_resize and img_blur have nothing to do.
+  let e = await fails(['img_decode', 'img_resize', 'img_encode'], jpg);
+  assert.equal(e.code, stdCodes.WMSTD_ENOSIZE);
+  assert.match(stdErrorMessage(e), /^img_decode\|img_resize\|img_encode: img_resize: no target size .*imageOptions/);
+  e = await fails(['img_decode', 'img_resize'], imageJob(jpg, { blur: 3 }));
+  assert.equal(e.code, stdCodes.WMSTD_ENOSIZE);
+  e = await fails(['img_decode', 'img_blur'], jpg);
+  assert.equal(e.code, stdCodes.WMSTD_ENORADIUS);
+  // A header cut short, or out of range (written by hand: imageOptions refuses it).
+  e = await fails(['img_decode'], imageOptions({ width: 1 }).subarray(0, 10));
+  assert.equal(e.code, stdCodes.WMSTD_EOPTIONS);
+  const wide = imageJob(jpg, { width: 1 });
+  new DataView(wide.buffer).setUint32(4, STD_MAX_SIDE + 1, true);
+  e = await fails(['img_decode'], wide);
+  assert.equal(e.code, stdCodes.WMSTD_EOPTIONS);
+  // Over the size limits: the resize's result, and an image's own size.
+  e = await fails(['img_decode', 'img_resize'], imageJob(jpg, { height: STD_MAX_SIDE }));
+  assert.equal(e.code, stdCodes.WMSTD_EIMAGE);
+  e = await fails(['img_decode'], pngHeader(STD_MAX_SIDE + 1, 1));
+  assert.equal(e.code, stdCodes.WMSTD_EIMAGE);
+  assert.match(stdErrorMessage(e), /^img_decode: image too large \(limit 16384 pixels a side/);
+  // Not an image, not a frame.
+  e = await fails(['img_decode'], imageJob(new Uint8Array(100).fill(7)));
+  assert.equal(e.code, stdCodes.WMSTD_EFORMAT);
+  assert.match(stdErrorMessage(e), /not an image stb decodes/);
+  e = await fails(['img_resize'], new TextEncoder().encode('not a frame, not a frame, not a frame'));
+  assert.equal(e.code, stdCodes.WMSTD_EFORMAT);
+});
+
+/**
+ * pngHeader makes the start of a PNG (signature and IHDR) of the given
+ * size: enough for stb to read the size, not to decode.
+ * @param {number} w
+ * @param {number} h
+ */
+function pngHeader(w, h) {
+  const b = Buffer.alloc(8 + 25);
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(b);
+  b.writeUInt32BE(13, 8);
+  b.write('IHDR', 12);
+  b.writeUInt32BE(w, 16);
+  b.writeUInt32BE(h, 20);
+  b.set([8, 6, 0, 0, 0], 24); // 8 bits, RGBA
+  let c = ~0;
+  for (const x of b.subarray(12, 29)) {
+    c ^= x;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xedb88320 : c >>> 1;
+  }
+  b.writeUInt32BE(~c >>> 0, 29);
+  return new Uint8Array(b);
+}
