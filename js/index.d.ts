@@ -301,3 +301,165 @@ declare global {
     [Symbol.asyncDispose](): PromiseLike<void>;
   }
 }
+
+// ---------------------------------------------------------------------------
+// The standard module (js/std.js): wmesh_std's functions, its own result
+// codes, and the image options header. The README's "Standard module"
+// section has the full table (input, output, options, limits, errors).
+
+/**
+ * The functions of wmesh_std, the module createMesh() runs by default.
+ *
+ * - `gen`: input a decimal count N (default 10); output N lines
+ *   "line i of N: hello, mesh\n".
+ * - `upper`: bytes in, the same with ASCII a-z upper-cased out (streams).
+ * - `reverse`: text in, each line reversed out (lines up to 4 KiB; longer
+ *   ones are cut at 4 KiB).
+ * - `sha256`: any bytes in (streamed); out the 32-byte raw SHA-256 digest.
+ * - `fnv1a64`: any bytes in (streamed); out the 64-bit FNV-1a hash as 8
+ *   bytes, little-endian.
+ * - `deflate`: bytes in (whole, at most 256 MiB); out a zlib stream
+ *   (RFC 1950, stb's compressor at its level 8), as zlib.inflateSync reads.
+ * - `inflate`: a zlib stream in (whole, at most 256 MiB); its data out.
+ *   WMSTD_EFORMAT if it is not zlib, or is cut short or corrupt.
+ * - `img_decode`: [16-byte options header, see imageOptions] then a PNG,
+ *   JPEG, BMP, GIF, TGA or PNM file (at most 256 MiB, 16384 px a side, 64
+ *   Mpixel); out a frame (see parseImageFrame) carrying the options.
+ * - `img_resize`: a frame in; the frame resized to the options' width and
+ *   height out (one 0 follows the aspect ratio). WMSTD_ENOSIZE if the frame
+ *   has neither (no options header before img_decode's input).
+ * - `img_grayscale`: a frame in; its BT.601 luma (alpha kept) out.
+ * - `img_blur`: a frame in; box-blurred by the options' blur radius (1-64)
+ *   out. WMSTD_ENORADIUS if the radius is 0.
+ * - `img_encode`: a frame in; a PNG (8-bit RGBA) out.
+ * - `synth`: a service (start it with mesh.start): publishes 256 float32
+ *   samples every 5 ms on topic "audio" until halted; its input is ignored.
+ * - `level_meter`: in 8 bytes, u32 LE worker then u32 LE frame count; it
+ *   subscribes to "audio" on that worker and writes one text line per frame.
+ */
+export type StdFunction =
+  | 'gen'
+  | 'upper'
+  | 'reverse'
+  | 'sha256'
+  | 'fnv1a64'
+  | 'deflate'
+  | 'inflate'
+  | 'img_decode'
+  | 'img_resize'
+  | 'img_grayscale'
+  | 'img_blur'
+  | 'img_encode'
+  | 'synth'
+  | 'level_meter';
+
+/** The functions of wmesh_std, in the order StdFunction documents them. */
+export declare const STD_FUNCTIONS: readonly [
+  'gen',
+  'upper',
+  'reverse',
+  'sha256',
+  'fnv1a64',
+  'deflate',
+  'inflate',
+  'img_decode',
+  'img_resize',
+  'img_grayscale',
+  'img_blur',
+  'img_encode',
+  'synth',
+  'level_meter',
+];
+
+/** Whether name is a function of wmesh_std. */
+export declare function isStdFunction(name: unknown): name is StdFunction;
+
+/** Whether a WmError's fn names wmesh_std functions only: one, or a chain's stages joined by "|". */
+export declare function isStdCall(fn: string | undefined): boolean;
+
+/** The most deflate, inflate and img_decode read: 256 MiB (past it, WMSTD_ETOOBIG). */
+export declare const STD_MAX_INPUT: number;
+/** The most pixels an image has a side: 16384. */
+export declare const STD_MAX_SIDE: number;
+/** The most pixels an image has in all: 64 Mi. */
+export declare const STD_MAX_PIXELS: number;
+/** The largest blur radius: 64. */
+export declare const STD_MAX_RADIUS: number;
+
+/**
+ * wmesh_std's own result codes (src/std/std_errors.h), below the runtime's
+ * range [-99, -1]; its functions also fail with the runtime's codes.
+ */
+export declare const stdCodes: Readonly<{
+  /** The input is not in the function's format: not zlib (inflate), not an image (img_decode), not a frame (img_resize, img_grayscale, img_blur, img_encode), a bad request (level_meter). */
+  WMSTD_EFORMAT: -100;
+  /** deflate, inflate or img_decode got more than 256 MiB: "input too large (limit 256 MiB)". */
+  WMSTD_ETOOBIG: -101;
+  /** img_resize got a frame with no target size (no options header, or width and height 0). */
+  WMSTD_ENOSIZE: -102;
+  /** img_blur got a frame with blur radius 0. */
+  WMSTD_ENORADIUS: -103;
+  /** img_decode's "WMJ1" header is cut short, or a value is out of range (side above 16384, blur above 64). */
+  WMSTD_EOPTIONS: -104;
+  /** The image, or the size img_resize would make, is above 16384 px a side or 64 Mpixel. */
+  WMSTD_EIMAGE: -105;
+}>;
+
+/** Describes a code of a wmesh_std function (stdCodes, else the runtime's strerror); with fn, WMSTD_EFORMAT names the format it wanted. */
+export declare function stdStrerror(code: number, fn?: string): string;
+
+/** The name of a code of stdCodes ("WMSTD_ETOOBIG"), or undefined. */
+export declare function stdCodeName(code: number): string | undefined;
+
+/**
+ * A WmError's message with its std code described ("inflate: input is not a
+ * zlib stream ... (-100)") when it comes from wmesh_std functions; for any
+ * other error, its own message.
+ */
+export declare function stdErrorMessage(e: { code?: number; fn?: string; message: string }): string;
+
+/** The options of wmesh_std's image functions. */
+export interface ImageOptions {
+  /** img_resize's width, 0 to 16384; 0 or absent: follow the height's aspect ratio. */
+  width?: number;
+  /** img_resize's height, 0 to 16384; 0 or absent: follow the width's aspect ratio. */
+  height?: number;
+  /** img_blur's box blur radius, 0 to 64; 0 or absent: no blur stage. */
+  blur?: number;
+  /** imageStages (and thumbnail) add img_grayscale. */
+  gray?: boolean;
+  /** imageStages (and thumbnail) end with img_encode (PNG) unless false (a frame). */
+  encode?: boolean;
+}
+
+/** The size of the options header: 16 bytes. */
+export declare const IMAGE_OPTIONS_BYTES: 16;
+
+/**
+ * The 16-byte options header img_decode reads in front of the image file,
+ * and hands on in every frame to img_resize (width, height) and img_blur
+ * (blur): "WMJ1" | width | height | blur, little-endian u32s. Throws a
+ * RangeError for a value out of range.
+ */
+export declare function imageOptions(o?: ImageOptions): Uint8Array;
+
+/** img_decode's input: imageOptions(o), then the file. */
+export declare function imageJob(file: Uint8Array, o?: ImageOptions): Uint8Array;
+
+/** The chain for the options: img_decode, img_resize if width or height, img_grayscale if gray, img_blur if blur, img_encode unless encode is false. */
+export declare function imageStages(o?: ImageOptions): StdFunction[];
+
+/**
+ * Runs the image chain on a mesh of wmesh_std: the file resized (width
+ * and/or height), optionally gray and blurred, as a PNG (a frame with
+ * encode: false). Rejects with a RangeError with neither width nor height.
+ */
+export declare function thumbnail(mesh: Mesh<any>, file: Uint8Array, o: ImageOptions): Promise<Uint8Array>;
+
+/**
+ * Reads a frame (what img_decode, img_resize, img_grayscale and img_blur
+ * write): a 32-byte header of little-endian u32s "WMF1" | width | height |
+ * 4 | resize width | resize height | blur | gray, then width * height RGBA
+ * pixels, row by row.
+ */
+export declare function parseImageFrame(b: Uint8Array): { width: number; height: number; pixels: Uint8Array };
