@@ -320,16 +320,38 @@ export class PortWriter {
 }
 
 /**
- * readableFromPort makes the reading end of a pipe whose writer is in an
- * instance into a ReadableStream of Uint8Array chunks. Bytes are credited
- * back as the consumer takes them, so an unread stream holds its writer back.
+ * Ctl is what a reading end needs of a ReadableByteStreamController: a
+ * read that waits is answered with enqueue (a default read: the chunk is
+ * the consumer's) or, for a BYOB read, by filling byobRequest.
+ * @typedef {Pick<ReadableByteStreamController, 'byobRequest' | 'enqueue' | 'close' | 'error'>} Ctl
+ *
+ * @typedef {object} PortSource the reading end of a pipe, behind a stream
+ * @property {(ctl: Ctl) => void} pull answers a read, now or when bytes,
+ *   the terminal or the port's close arrive
+ * @property {() => void} cancel the consumer leaves: RCLOSE
+ */
+
+/**
+ * portSource reads a pipe whose writer is in an instance, for a byte
+ * stream. Bytes are credited back as the consumer takes them, so an unread
+ * stream holds its writer back.
+ *
+ * A default read gets the DATA frame's own bytes, with no copy: memory the
+ * consumer keeps, so the writer makes a new buffer for every frame. A BYOB
+ * read gets the bytes copied into the consumer's buffer, and the emptied
+ * frame goes back to its writer with the next CREDIT (wire.js), as a C
+ * reader does: the writer fills it again. In Chromium that is most of the
+ * cost of a chunk: the first touch of a new 64 KiB buffer costs ten to a
+ * hundred times its copy (docs/ARCHITECTURE.md, "Pipes in the browser").
  * @param {MessagePort} port
  * @param {number} window
  * @param {string} [fn] names the function in errors
- * @returns {ReadableStream<Uint8Array>}
+ * @returns {PortSource}
  */
-export function readableFromPort(port, window, fn) {
-  /** chunks received and not yet taken, from queue[head] on @type {(Uint8Array | undefined)[]} */
+function portSource(port, window, fn) {
+  /** bytes received and not yet taken, from queue[head] on; a chunk a BYOB
+   * read took part of is the rest of its frame (frames are ArrayBuffers)
+   * @type {(Uint8Array<ArrayBuffer> | undefined)[]} */
   let queue = [];
   let head = 0;
   let buffered = 0;
@@ -338,8 +360,10 @@ export function readableFromPort(port, window, fn) {
   let gotTerm = false;
   /** @type {number} 0: open, 1: EOF, < 0: error */
   let status = 0;
-  /** while a read waits on an empty queue, its controller: the next chunk goes straight to it @type {ReadableStreamDefaultController<Uint8Array> | null} */
+  /** while a read waits on an empty queue, its controller: the next chunk goes straight to it @type {Ctl | null} */
   let waiting = null;
+  /** emptied full DATA buffers, to give back with the next CREDIT @type {ArrayBuffer[]} */
+  let back = [];
 
   const finish = () => {
     if (sentTerm && gotTerm) port.close();
@@ -347,32 +371,72 @@ export function readableFromPort(port, window, fn) {
   const term = () => {
     if (!sentTerm) {
       sentTerm = true;
+      back = [];
       port.postMessage(wire.frame(wire.F_RCLOSE));
     }
     finish();
   };
-  /**
-   * take hands a chunk to the consumer, who asked for it.
-   * @param {ReadableStreamDefaultController<Uint8Array>} ctl
-   * @param {Uint8Array} b
-   */
-  const take = (ctl, b) => {
-    uncredited += b.length;
+  /** @param {number} n bytes the consumer took */
+  const credit = (n) => {
+    uncredited += n;
     // A quarter window at a time, as a C reader does: a blocked writer has
     // the whole window in flight, so it is always released.
-    if (uncredited >= window / 4) {
-      if (!gotTerm) {
-        port.postMessage(wire.frame(wire.F_CREDIT, uncredited));
+    if (uncredited < window / 4) return;
+    if (!gotTerm) {
+      const c = wire.frame(wire.F_CREDIT, uncredited);
+      if (back.length) {
+        const b = back;
+        back = [];
+        port.postMessage([c, ...b], b);
+      } else {
+        port.postMessage(c);
       }
-      uncredited = 0;
     }
-    ctl.enqueue(b);
+    uncredited = 0;
   };
-  /** @param {ReadableStreamDefaultController<Uint8Array>} ctl */
+  /**
+   * give answers a read with the chunk at the queue's head.
+   * @param {Ctl} ctl
+   */
+  const give = (ctl) => {
+    const b = /** @type {Uint8Array<ArrayBuffer>} */ (queue[head]);
+    const req = ctl.byobRequest;
+    const view = req?.view;
+    let k = b.length;
+    if (req && view) {
+      k = Math.min(k, view.byteLength);
+      new Uint8Array(view.buffer, view.byteOffset, k).set(k === b.length ? b : b.subarray(0, k));
+      if (k < b.length) queue[head] = b.subarray(k);
+      // The whole of a full frame is read: its writer may fill it again.
+      else if (b.buffer.byteLength === wire.SPARE_SIZE && b.byteOffset + k === wire.SPARE_SIZE && back.length < wire.MAX_SPARES)
+        back.push(b.buffer);
+    }
+    if (k === b.length) {
+      queue[head++] = undefined;
+      if (head === queue.length) {
+        queue.length = 0;
+        head = 0;
+      } else if (head >= 1024 && 2 * head >= queue.length) {
+        // A queue that never drains would otherwise grow for ever.
+        queue = queue.slice(head);
+        head = 0;
+      }
+    }
+    buffered -= k;
+    credit(k);
+    if (req && view) req.respond(k);
+    else ctl.enqueue(b);
+  };
+  /** @param {Ctl} ctl */
   const end = (ctl) => {
     term();
-    if (status === 1) ctl.close();
-    else ctl.error(new WmError(status, fn));
+    if (status === 1) {
+      ctl.close();
+      // A BYOB read that waits is answered done once the stream is closed.
+      ctl.byobRequest?.respond(0);
+    } else {
+      ctl.error(new WmError(status, fn));
+    }
   };
   /** settle ends a read that waits, now that the status is final. */
   const settle = () => {
@@ -384,16 +448,15 @@ export function readableFromPort(port, window, fn) {
   port.onmessage = (e) => {
     const f = gotTerm ? null : wire.parse(e.data);
     if (f && f.type === wire.F_DATA && buffered + uncredited + f.bytes.length <= window) {
-      // Once we sent RCLOSE (the consumer cancelled), data is dropped.
-      if (sentTerm) return;
+      // Once we sent RCLOSE (the consumer cancelled), data is dropped; so
+      // is an empty frame, which carries nothing (a byte stream has no
+      // empty chunks).
+      if (sentTerm || !f.bytes.length) return;
+      queue.push(/** @type {Uint8Array<ArrayBuffer>} */ (f.bytes));
+      buffered += f.bytes.length;
       const ctl = waiting;
       waiting = null;
-      if (ctl) {
-        take(ctl, f.bytes);
-      } else {
-        queue.push(f.bytes);
-        buffered += f.bytes.length;
-      }
+      if (ctl) give(ctl);
       return;
     }
     gotTerm = true;
@@ -414,36 +477,40 @@ export function readableFromPort(port, window, fn) {
     settle();
   });
 
+  return {
+    // Called only when a read is waiting (highWaterMark 0): a queued chunk
+    // is handed over at once, without a promise of our own.
+    pull(ctl) {
+      if (head < queue.length) give(ctl);
+      else if (status) end(ctl);
+      else waiting = ctl;
+    },
+    cancel() {
+      queue = [];
+      head = 0;
+      buffered = 0;
+      waiting = null;
+      term();
+    },
+  };
+}
+
+/**
+ * readableFromPort makes the reading end of a pipe whose writer is in an
+ * instance into a byte stream of Uint8Array chunks (see portSource): read
+ * it with a BYOB reader to spare the writer a new buffer per chunk.
+ * @param {MessagePort} port
+ * @param {number} window
+ * @param {string} [fn] names the function in errors
+ * @returns {ReadableStream<Uint8Array>}
+ */
+export function readableFromPort(port, window, fn) {
+  const src = portSource(port, window, fn);
   return new ReadableStream(
     {
-      // Called only when a read is waiting (highWaterMark 0): a queued chunk
-      // is handed over at once, without a promise of our own.
-      pull(ctl) {
-        if (head < queue.length) {
-          const b = /** @type {Uint8Array} */ (queue[head]);
-          queue[head++] = undefined;
-          if (head === queue.length) {
-            queue.length = 0;
-            head = 0;
-          } else if (head >= 1024 && 2 * head >= queue.length) {
-            // A queue that never drains would otherwise grow for ever.
-            queue = queue.slice(head);
-            head = 0;
-          }
-          buffered -= b.length;
-          take(ctl, b);
-        } else if (status) {
-          end(ctl);
-        } else {
-          waiting = ctl;
-        }
-      },
-      cancel() {
-        queue = [];
-        head = 0;
-        waiting = null;
-        term();
-      },
+      type: 'bytes',
+      pull: (ctl) => src.pull(ctl),
+      cancel: () => src.cancel(),
     },
     { highWaterMark: 0 },
   );
@@ -474,7 +541,7 @@ export function readableFromPort(port, window, fn) {
  * @returns {DeferredOutput}
  */
 export function deferredOutput(window, fn) {
-  /** @type {ReadableStreamDefaultReader<Uint8Array> | null} */
+  /** @type {PortSource | null} */
   let source = null;
   /** @type {{ bytes: Uint8Array | null, status: number } | null} */
   let done = null;
@@ -489,33 +556,42 @@ export function deferredOutput(window, fn) {
     w?.();
   };
   /**
-   * next reads the next piece: the whole output's bytes, then how it ended;
-   * or what the port brings.
-   * @returns {Promise<ReadableStreamReadResult<Uint8Array>>}
+   * pull answers a read: from the port's source, or with the whole
+   * output's bytes (as much as a BYOB read takes) and then how it ended.
+   * @param {Ctl} ctl
    */
-  const next = async () => {
+  const pull = async (ctl) => {
     while (!source && !done) await /** @type {Promise<void>} */ (new Promise((r) => (wake = r)));
-    if (!done) return /** @type {ReadableStreamDefaultReader<Uint8Array>} */ (source).read();
-    if (done.bytes?.length) {
-      const value = done.bytes;
+    if (!done) return /** @type {PortSource} */ (source).pull(ctl);
+    const b = done.bytes;
+    if (b?.length) {
+      const req = ctl.byobRequest;
+      const view = req?.view;
+      if (req && view) {
+        const k = Math.min(b.length, view.byteLength);
+        new Uint8Array(view.buffer, view.byteOffset, k).set(b.subarray(0, k));
+        done.bytes = k < b.length ? b.subarray(k) : null;
+        return req.respond(k);
+      }
       done.bytes = null;
-      return { done: false, value };
+      return ctl.enqueue(/** @type {Uint8Array<ArrayBuffer>} */ (b));
     }
-    if (done.status === 1) return { done: true, value: undefined };
-    throw new WmError(done.status, fn);
+    if (done.status === 1) {
+      ctl.close();
+      ctl.byobRequest?.respond(0);
+    } else {
+      ctl.error(new WmError(done.status, fn));
+    }
   };
   return {
     stream() {
       stream ??= new ReadableStream(
         {
-          async pull(ctl) {
-            const r = await next();
-            if (r.done) ctl.close();
-            else ctl.enqueue(r.value);
-          },
-          cancel(reason) {
+          type: 'bytes',
+          pull,
+          cancel() {
             cancelled = true;
-            return source?.cancel(reason);
+            source?.cancel();
           },
         },
         { highWaterMark: 0 },
@@ -523,12 +599,23 @@ export function deferredOutput(window, fn) {
       return stream;
     },
     async all() {
+      // No stream: a read at a time, answered as a default read.
       /** @type {Uint8Array[]} */
       const parts = [];
       for (;;) {
-        const r = await next();
-        if (r.done) return concat(parts);
-        parts.push(r.value);
+        /** @type {Uint8Array | null} */
+        const value = await new Promise((resolve, reject) => {
+          /** @type {Ctl} */
+          const ctl = {
+            byobRequest: null,
+            enqueue: (b) => resolve(/** @type {Uint8Array} */ (b)),
+            close: () => resolve(null),
+            error: reject,
+          };
+          pull(ctl).catch(reject);
+        });
+        if (!value) return concat(parts);
+        parts.push(value);
       }
     },
     whole(bytes, status) {
@@ -538,9 +625,9 @@ export function deferredOutput(window, fn) {
     },
     port(p) {
       if (source || done) return p.close();
-      source = readableFromPort(p, window, fn).getReader();
+      source = portSource(p, window, fn);
       // A reader that left already still lets the writer go.
-      if (cancelled) source.cancel().catch(() => {});
+      if (cancelled) source.cancel();
       poke();
     },
     end(rc) {
