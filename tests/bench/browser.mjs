@@ -37,6 +37,22 @@ export default {
           row({ ...common, case: `calls/s, ${d} in flight`, unit: 'calls/s', better: 'higher', samples: col((r) => r.throughput[d].wmesh), baseline: 'raw postMessage, round robin', baseSamples: col((r) => r.throughput[d].raw) }),
         ),
         row({ ...common, case: 'pipe, 64 KiB writes', unit: 'MB/s', better: 'higher', samples: col((r) => r.pipe.wmesh), baseline: 'raw transfer echo', baseSamples: col((r) => r.pipe.raw) }),
+        row({ ...common, case: 'pipe, 64 KiB writes', unit: 'MB/s', better: 'higher', samples: col((r) => r.pipe.wmesh), baseline: 'raw copy loop in the same page', baseSamples: col((r) => r.pipe.copy) }),
+        row({
+          ...common,
+          case: 'pipe, 64 KiB writes',
+          unit: 'MB/s',
+          better: 'higher',
+          samples: col((r) => r.pipe.wmesh),
+          baseline: 'raw copy loop, a new buffer per chunk read',
+          baseSamples: col((r) => r.pipe.fresh),
+          note:
+            'raw copy loop: each 64 KiB copied from a stand-in for linear memory into a buffer, transferred to a worker that copies it ' +
+            'in and out of its own, echoed, copied back; buffers reused, 512 KiB window. A new buffer per chunk read: the same, but each ' +
+            'chunk that comes back is copied into new memory, as a stream reader gets it (in Chromium the first touch of new memory is ' +
+            'what a chunk costs; see docs/ARCHITECTURE.md)',
+        }),
+        row({ ...common, case: 'pipe, 64 KiB writes, BYOB reads', unit: 'MB/s', better: 'higher', samples: col((r) => r.pipe.byob), baseline: 'raw copy loop in the same page', baseSamples: col((r) => r.pipe.copy) }),
         ...[2, 4, 8].map((n) =>
           row({ ...common, case: `chain of ${n}, 64 KiB writes`, unit: 'MB/s', better: 'higher', samples: col((r) => r.chain[n]), baseline: 'wmesh, 1 stage', baseSamples: col((r) => r.chain[1]) }),
         ),

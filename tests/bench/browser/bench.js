@@ -42,10 +42,27 @@ function rawCaller(workers) {
     });
 }
 
-/** rawPipe streams total bytes in `size` buffers through a worker's echo port */
-function rawPipe(worker, size, total, window) {
+/**
+ * rawPipe streams total bytes in `size` buffers through a worker's echo
+ * port; MB/s. Returned buffers are sent again. With `copy`, as a wasm
+ * runtime must: each buffer is filled from a stand-in for this page's
+ * linear memory, copied in and out of the worker's (echo_worker.js), and
+ * copied back into this page's memory (the practical limit, as the Node
+ * pipe group's copying loop). With `fresh` as well, what comes back is
+ * copied into a new buffer instead, as a stream hands each chunk to its
+ * reader in memory of its own: the same loop paying for one new 64 KiB
+ * buffer per chunk, which a wmesh output stream also pays (see
+ * docs/ARCHITECTURE.md, "Pipes in the browser").
+ * @param {Worker} worker
+ * @param {number} size
+ * @param {number} total
+ * @param {number} window
+ * @param {{ copy?: boolean, fresh?: boolean }} [o]
+ */
+function rawPipe(worker, size, total, window, { copy = false, fresh = false } = {}) {
+  const memory = new Uint8Array(copy ? 4 << 20 : 0);
   const ch = new MessageChannel();
-  worker.postMessage({ port: ch.port2 }, [ch.port2]);
+  worker.postMessage({ port: ch.port2, copy }, [ch.port2]);
   const t = performance.now();
   let sent = 0;
   let got = 0;
@@ -54,36 +71,57 @@ function rawPipe(worker, size, total, window) {
   const pump = () => {
     while (sent < total && sent - got + size <= Math.max(window, 2 * size)) {
       const b = spare.pop() ?? new ArrayBuffer(size);
+      if (copy) new Uint8Array(b).set(memory.subarray(0, size));
       ch.port1.postMessage(b, [b]);
       sent += size;
     }
   };
   return new Promise((resolve) => {
+    /** the last chunk read, kept as a reader would keep it for a while */
+    let chunk = null;
     ch.port1.onmessage = (e) => {
       got += e.data.byteLength;
+      if (fresh) chunk = new Uint8Array(e.data).slice();
+      else if (copy) memory.set(new Uint8Array(e.data));
       spare.push(e.data);
       if (got < total) return pump();
       ch.port1.close();
+      if (chunk && chunk.length !== size) throw new Error('raw pipe: short chunk');
       resolve(total / 1e6 / ((performance.now() - t) / 1000));
     };
     pump();
   });
 }
 
-/** wmeshPipe streams total bytes through a chain of t_cat stages; MB/s */
-async function wmeshPipe(mesh, stages, size, total) {
+/**
+ * wmeshPipe streams total bytes through a chain of t_cat stages; MB/s.
+ * With byob, the output is read into one buffer of `size`, again and again
+ * (its frames then go back to their writer: no new buffer per chunk).
+ */
+async function wmeshPipe(mesh, stages, size, total, byob = false) {
   const block = new Uint8Array(size);
   async function* src() {
     for (let sent = 0; sent < total; sent += size) yield block;
   }
   const t = performance.now();
   const c = stages === 1 ? mesh.go('t_cat', src()) : mesh.chain(Array(stages).fill('t_cat'), src());
-  const reader = c.output.getReader();
   let got = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    got += value.length;
+  if (byob) {
+    const reader = c.output.getReader({ mode: 'byob' });
+    let buf = new Uint8Array(size);
+    for (;;) {
+      const { done, value } = await reader.read(buf);
+      if (done) break;
+      got += value.length;
+      buf = new Uint8Array(value.buffer);
+    }
+  } else {
+    const reader = c.output.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      got += value.length;
+    }
   }
   await c.result;
   if (got !== total) throw new Error(`pipe lost bytes: ${got} of ${total}`);
@@ -124,7 +162,10 @@ export async function run({ quick }) {
     }
     out.pipe = {
       wmesh: await wmeshPipe(mesh, 1, 64 * KiB, bytes),
+      byob: await wmeshPipe(mesh, 1, 64 * KiB, bytes, true),
       raw: await rawPipe(raw[0], 64 * KiB, bytes, 512 * KiB),
+      copy: await rawPipe(raw[0], 64 * KiB, bytes, 512 * KiB, { copy: true }),
+      fresh: await rawPipe(raw[0], 64 * KiB, bytes, 512 * KiB, { copy: true, fresh: true }),
     };
     out.chain = {};
     for (const stages of [1, 2, 4, 8]) out.chain[stages] = await wmeshPipe(mesh, stages, 64 * KiB, bytes);
