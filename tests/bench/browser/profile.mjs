@@ -60,8 +60,9 @@ try {
       pending.delete(m.id);
       if (m.error) p?.rej(new Error(JSON.stringify(m.error)));
       else p?.res(m.result);
-    } else if (m.method === 'Target.attachedToTarget') {
-      // A worker, paused until its profiler is set up.
+    } else if (m.method === 'Target.attachedToTarget' && m.sessionId) {
+      // A worker of the page (the page's own attach comes on the browser's
+      // session, with no sessionId), paused until its profiler is set up.
       const s = m.params.sessionId;
       targets.push({ session: s, name: `worker-${targets.length}-${m.params.targetInfo.url.split('/').pop()}` });
       await send('Profiler.enable', {}, s);
