@@ -3,6 +3,7 @@
 // here imports a node:* module.
 import * as env from './env/browser.js';
 import { createMesh as create } from './mesh.js';
+import { describeStdError } from './std.js';
 
 export { Mesh, Call, Service, haltAll } from './mesh.js';
 export { WmError, codes, strerror } from './errors.js';
@@ -30,5 +31,7 @@ export function createMesh(o = {}) {
       wasm: o.wasm ?? new URL('../dist/wmesh_std.wasm', import.meta.url),
     },
     env,
+    // The standard module's own error codes get their names and messages.
+    { describe: describeStdError },
   );
 }

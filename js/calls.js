@@ -185,6 +185,8 @@ export class Pending {
     this.inputError = undefined;
     /** what the caller holds @type {Call | null} */
     this.call = null;
+    /** the module's own codes, for its WmError @type {import('./errors.js').Describe | null} */
+    this.describe = null;
     /** its signal aborted it: it rejects with the signal's reason */
     this.aborted = false;
     /** the signal's reason, once aborted @type {unknown} */
@@ -204,7 +206,7 @@ export class Pending {
     if (rc !== 0 && this.aborted) rc = codes.WM_ECANCELED;
     this.out?.end(rc);
     if (rc === 0) return this.resolve(0);
-    const e = new WmError(rc, this.name);
+    const e = new WmError(rc, this.name, this.describe);
     if (rc === codes.WM_EINPUT && this.inputError !== undefined) e.cause = this.inputError;
     this.reject(this.aborted ? abortError(this.abortReason, e) : e);
   }
@@ -215,7 +217,7 @@ export class Pending {
    */
   fail(code) {
     this.out?.end(code);
-    this.reject(new WmError(code, this.name));
+    this.reject(new WmError(code, this.name, this.describe));
   }
 }
 
@@ -237,6 +239,9 @@ export class Calls {
     this.closing = false;
     /** the mesh is closed */
     this.closed = false;
+    /** names and describes the module's own codes (the standard module's)
+     * @type {import('./errors.js').Describe | null} */
+    this.describe = null;
   }
 
   // ---- from the main instance's host ----
@@ -321,6 +326,7 @@ export class Calls {
     const outCh = !o.output || defer ? null : new MessageChannel();
     const token = this.nextToken++;
     const p = new Pending(token, name, opts?.onReady, out, o.grace);
+    p.describe = this.describe;
     this.pending.set(token, p);
     const result = p.settled;
     result.catch(() => {}); // a caller who only reads the output must not crash the process

@@ -67,19 +67,28 @@ export function strerror(code) {
  * WmError is how every failure of a call or a pipe reaches JS: `code` is the
  * runtime's code or the function's own result, `fn` names the function.
  */
+/**
+ * @typedef {(code: number, fn: string | undefined) => ({ name: string, message: string } | undefined)} Describe
+ *   names and describes a function's own code (below -100), for a module
+ *   that documents its codes (the standard module: js/std.js)
+ */
+
 export class WmError extends Error {
   /**
    * @param {number} code
    * @param {string} [fn]
+   * @param {Describe | null} [describe] the module's own codes
    */
-  constructor(code, fn) {
-    super(fn ? `${fn}: ${strerror(code)} (${code})` : `${strerror(code)} (${code})`);
+  constructor(code, fn, describe) {
+    const own = code in names ? undefined : describe?.(code, fn);
+    const text = own ? own.message : strerror(code);
+    super(fn ? `${fn}: ${text} (${code})` : `${text} (${code})`);
     this.name = 'WmError';
     /** @type {number} */
     this.code = code;
     /** @type {string | undefined} */
     this.fn = fn;
     /** @type {string | undefined} the code's name, e.g. "WM_ENOFN" */
-    this.codeName = names[code];
+    this.codeName = own ? own.name : names[code];
   }
 }

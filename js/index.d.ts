@@ -265,7 +265,7 @@ export declare class WmError extends Error {
   /** The function (or chain) that failed. */
   readonly fn: string | undefined;
   /** The code's name, e.g. "WM_ENOFN"; undefined for a function's own code. */
-  readonly codeName: CodeName | undefined;
+  readonly codeName: CodeName | StdCodeName | undefined;
 }
 
 /**
@@ -405,11 +405,14 @@ export declare const stdCodes: Readonly<{
   WMSTD_EIMAGE: -105;
 }>;
 
+/** The name of a code of stdCodes. */
+export type StdCodeName = keyof typeof stdCodes;
+
 /** Describes a code of a wmesh_std function (stdCodes, else the runtime's strerror); with fn, WMSTD_EFORMAT names the format it wanted. */
 export declare function stdStrerror(code: number, fn?: string): string;
 
 /** The name of a code of stdCodes ("WMSTD_ETOOBIG"), or undefined. */
-export declare function stdCodeName(code: number): string | undefined;
+export declare function stdCodeName(code: number): StdCodeName | undefined;
 
 /**
  * A WmError's message with its std code described ("inflate: input is not a

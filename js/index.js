@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 
 import * as env from './env/node.js';
 import { createMesh as create } from './mesh.js';
+import { describeStdError } from './std.js';
 
 export { Mesh, Call, Service, haltAll } from './mesh.js';
 export { WmError, codes, strerror } from './errors.js';
@@ -29,6 +30,7 @@ function defaultModule() {
  * @returns {Promise<import('./mesh.js').Mesh>}
  */
 export function createMesh(o = {}) {
-  const module = o.module ?? defaultModule();
-  return create({ ...o, module }, env);
+  if (o.module) return create({ ...o, module: o.module }, env);
+  // The standard module's own error codes get their names and messages.
+  return create({ ...o, module: defaultModule() }, env, { describe: describeStdError });
 }

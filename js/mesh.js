@@ -302,9 +302,11 @@ const MESH_KEYS = Object.freeze(['module', 'wasm', 'workers', 'concurrency', 'qu
  * and in each worker, and ready when the promise resolves.
  * @param {MeshOptions} o
  * @param {Env} env
+ * @param {{ describe?: import('./errors.js').Describe }} [known] what the
+ *   entry knows of its default module: how to name its own error codes
  * @returns {Promise<Mesh>}
  */
-export async function createMesh(o, env) {
+export async function createMesh(o, env, known = {}) {
   if (!o || !o.module) throw new TypeError('wmesh: createMesh needs { module }');
   checkKeys(o, MESH_KEYS, 'createMesh');
   /** @param {string} k @param {number} min @param {number} max */
@@ -317,5 +319,6 @@ export async function createMesh(o, env) {
   whole('concurrency', 1, 1 << 20);
   whole('queue', 0, 1 << 30);
   const mesh = new Mesh(o, env);
+  mesh.calls.describe = known.describe ?? null;
   return mesh.launch(o);
 }

@@ -132,6 +132,16 @@ export function stdErrorMessage(e) {
   return `${e.fn}: ${stdStrerror(e.code, e.fn)} (${e.code})`;
 }
 
+/**
+ * describeStdError names and describes a std code of a call of wmesh_std
+ * functions, for WmError (a mesh of the default module passes it).
+ * @type {import('./errors.js').Describe}
+ */
+export function describeStdError(code, fn) {
+  if (!(code in stdMessages) || !isStdCall(fn)) return undefined;
+  return { name: /** @type {string} */ (stdNames[code]), message: stdStrerror(code, fn) };
+}
+
 /** The image options header: 16 bytes, "WMJ1" then width, height, blur as little-endian u32s. */
 export const IMAGE_OPTIONS_BYTES = 16;
 const JOB_MAGIC = 0x314a4d57; // "WMJ1" read as a little-endian u32

@@ -16,6 +16,7 @@ import {
   STD_MAX_PIXELS,
   STD_MAX_RADIUS,
   STD_MAX_SIDE,
+  WmError,
   createMesh,
   imageJob,
   imageOptions,
@@ -212,3 +213,17 @@ function pngHeader(w, h) {
   b.writeUInt32BE(~c >>> 0, 29);
   return new Uint8Array(b);
 }
+
+test("a mesh of the default module names the standard module's codes in its WmErrors", async () => {
+  const m = await createMesh({ workers: 1 });
+  try {
+    await assert.rejects(
+      m.go('inflate', 'not zlib').bytes(),
+      (e) => e instanceof WmError && e.codeName === 'WMSTD_EFORMAT' && /not a zlib stream/.test(e.message),
+    );
+    // A runtime code keeps its own name.
+    await assert.rejects(m.go('upper', 'x', { timeout: 0 }).result, (e) => e.codeName === 'WM_ETIMEDOUT');
+  } finally {
+    await m.close();
+  }
+});
