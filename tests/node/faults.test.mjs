@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import { WmError, codes } from '../../js/index.js';
-import { assertNoLeaks, startMesh } from './helpers.mjs';
+import { assertNoLeaks, startMesh, workerUp } from './helpers.mjs';
 
 /** @type {import('../../js/mesh.js').Mesh} */
 let mesh;
@@ -15,14 +15,8 @@ after(async () => {
   await assertNoLeaks(mesh);
 });
 
-/** upAgain waits until worker w takes calls again (bounded, not timed). */
-async function upAgain(w) {
-  for (let i = 0; i < 500; i++) {
-    if (!mesh.dead.has(w)) return;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`worker ${w} was not replaced`);
-}
+/** @param {number} w */
+const upAgain = (w) => workerUp(mesh, w);
 
 test('calls on a worker terminated from outside fail with WM_EDIED', async () => {
   const hold = new ReadableStream({ start() {} });

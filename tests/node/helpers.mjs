@@ -50,6 +50,20 @@ export async function assertNoLeaks(mesh) {
   }
 }
 
+/**
+ * workerUp waits until worker w of mesh takes calls again, after it died
+ * (bounded by a count of turns, not timed).
+ * @param {import('../../js/mesh.js').Mesh} mesh
+ * @param {number} w
+ */
+export async function workerUp(mesh, w) {
+  for (let i = 0; i < 500; i++) {
+    if (!mesh.dead.has(w)) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`worker ${w} was not replaced`);
+}
+
 export { pattern } from '../common/pattern.js';
 
 /** @param {Uint8Array} b */

@@ -225,25 +225,32 @@ test('a JS writer fills the spare buffers its reader gives back, and refuses for
   /** @type {ArrayBuffer[]} */
   const frames = [];
   ch.port2.onmessage = (e) => frames.push(e.data);
-  const turn = () => new Promise((r) => setTimeout(r, 5));
-  assert.ok(await w.write(new Uint8Array(65536).fill(7)));
-  const spare = new ArrayBuffer(65537);
-  ch.port2.postMessage([credit(65536), spare], [spare]);
-  await turn();
-  assert.equal(w.inflight, 0);
-  assert.equal(w.spares.length, 1);
-  assert.ok(await w.write(new Uint8Array(65536).fill(8)));
-  assert.equal(w.spares.length, 0); // filled and sent
-  await turn();
-  assert.equal(frames.length, 2);
-  assert.ok(frames.every((f) => f.byteLength === 65537));
-  assert.ok(new Uint8Array(frames[1]).subarray(1).every((b) => b === 8));
-  ch.port2.postMessage([credit(1), new ArrayBuffer(3)]);
-  await turn();
-  assert.ok(w.protoError);
-  assert.equal(w.spares.length, 0);
-  ch.port1.close();
-  ch.port2.close();
+  // Messages cross the event loop: wait for what must come, for a bounded
+  // number of turns (a loaded machine may take more than one).
+  const until = async (/** @type {() => boolean} */ ok) => {
+    for (let i = 0; i < 400 && !ok(); i++) await new Promise((r) => setTimeout(r, 5));
+  };
+  try {
+    assert.ok(await w.write(new Uint8Array(65536).fill(7)));
+    const spare = new ArrayBuffer(65537);
+    ch.port2.postMessage([credit(65536), spare], [spare]);
+    await until(() => w.inflight === 0 && w.spares.length === 1);
+    assert.equal(w.inflight, 0);
+    assert.equal(w.spares.length, 1);
+    assert.ok(await w.write(new Uint8Array(65536).fill(8)));
+    assert.equal(w.spares.length, 0); // filled and sent
+    await until(() => frames.length === 2);
+    assert.equal(frames.length, 2);
+    assert.ok(frames.every((f) => f.byteLength === 65537));
+    assert.ok(new Uint8Array(frames[1]).subarray(1).every((b) => b === 8));
+    ch.port2.postMessage([credit(1), new ArrayBuffer(3)]);
+    await until(() => !!w.protoError);
+    assert.ok(w.protoError);
+    assert.equal(w.spares.length, 0);
+  } finally {
+    ch.port1.close();
+    ch.port2.close();
+  }
 });
 
 test('a frame named twice in a forged early list is delivered once, then refused', async () => {
@@ -272,6 +279,35 @@ test('a frame named twice in a forged early list is delivered once, then refused
   assert.equal(await mesh.go('t_upper', 'ok', { where: 1 }).text(), 'OK');
 });
 
+/**
+ * catFromPort makes a t_cat call straight through the core, reading from
+ * port as its input: the port goes into the CALL as the test left it.
+ * @param {import('../../js/mesh.js').Mesh} m
+ * @param {MessagePort} port
+ * @param {number} where a worker, or -1 for any
+ * @returns {{ done: Promise<number>, callId: number }} its result code
+ */
+function catFromPort(m, port, where) {
+  const h = m.host;
+  /** @type {Promise<number>} */
+  const done = new Promise((resolve) =>
+    m.calls.pending.set(99999, /** @type {any} */ ({ finish: resolve, fail: resolve, name: 't_cat' })),
+  );
+  const req = {
+    fns: [m.index('t_cat')],
+    where,
+    inPort: h.addPort(port),
+    outPort: -1,
+    window: 65536,
+    token: 99999,
+    deadline: -1,
+    input: null,
+    id: 0,
+  };
+  assert.equal(jsCall(h.mod, req), 0);
+  return { done, callId: req.id };
+}
+
 test('a port whose far end closed in this thread is moved without killing the process', async () => {
   // In Node, a MessagePort whose peer is closed in the same thread is
   // detached once the close is seen: postMessage then throws DataCloneError
@@ -281,24 +317,7 @@ test('a port whose far end closed in this thread is moved without killing the pr
   const ch = new MessageChannel();
   ch.port1.close();
   await new Promise((r) => setTimeout(r, 20)); // the close is seen
-  const h = mesh.host;
-  const inId = h.addPort(ch.port2);
-  /** @type {Promise<number>} */
-  const done = new Promise((resolve) =>
-    mesh.calls.pending.set(99999, /** @type {any} */ ({ finish: resolve, fail: resolve, name: 't_cat' })),
-  );
-  const req = {
-    fns: [mesh.index('t_cat')],
-    where: 1,
-    inPort: inId,
-    outPort: -1,
-    window: 65536,
-    token: 99999,
-    deadline: -1,
-    input: null,
-    id: 0,
-  };
-  assert.equal(jsCall(h.mod, req), 0);
+  const { done } = catFromPort(mesh, ch.port2, 1);
   // The function sees its input's far end gone, as when a writer's worker
   // dies; the call ends, and the worker still serves.
   const result = await done;
@@ -320,24 +339,7 @@ test('a queued call whose input port lost its far end is dropped without leaving
     for (let i = 0; i < 100 && s.total.running < 1; i++) s = await m.stats();
     const ch = new MessageChannel();
     const h = m.host;
-    const inId = h.addPort(ch.port2);
-    /** @type {Promise<number>} */
-    const done = new Promise((resolve) =>
-      m.calls.pending.set(99999, /** @type {any} */ ({ finish: resolve, fail: resolve, name: 't_cat' })),
-    );
-    const req = {
-      fns: [m.index('t_cat')],
-      where: -1, // any worker
-      inPort: inId,
-      outPort: -1,
-      window: 65536,
-      token: 99999,
-      deadline: -1,
-      input: null,
-      id: 0,
-    };
-    assert.equal(jsCall(h.mod, req), 0);
-    const callId = req.id;
+    const { done, callId } = catFromPort(m, ch.port2, -1 /* any worker */);
     assert.equal((await m.stats()).main.queued, 1);
     ch.port1.close();
     await new Promise((r) => setTimeout(r, 20)); // the close passes, unheard
