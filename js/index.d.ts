@@ -313,8 +313,8 @@ declare global {
  * - `gen`: input a decimal count N (default 10); output N lines
  *   "line i of N: hello, mesh\n".
  * - `upper`: bytes in, the same with ASCII a-z upper-cased out (streams).
- * - `reverse`: text in, each line reversed out (lines up to 4 KiB; a
- *   longer one comes out split at 4096 bytes, a byte lost: not supported).
+ * - `reverse`: text in, each line reversed out, newlines kept (a line is
+ *   held whole: up to 256 MiB, past it WMSTD_ETOOBIG).
  * - `sha256`: any bytes in (streamed); out the 32-byte raw SHA-256 digest.
  * - `fnv1a64`: any bytes in (streamed); out the 64-bit FNV-1a hash as 8
  *   bytes, little-endian.

@@ -1,7 +1,9 @@
 /* text_fns.c: the classic text pipeline, generator -> upper-case -> reverse,
  * as three wmesh functions. Each runs on its own worker when chained. */
+#include <stdlib.h>
 #include <string.h>
 
+#include "../../src/std/std_errors.h"
 #include "wmesh.h"
 
 /* gen writes N numbered lines "line i of N: hello, mesh\n", where N is read
@@ -56,30 +58,53 @@ static int upper(wm_pipe in, wm_pipe out) {
 }
 WM_EXPORT(upper)
 
-/* reverse reverses each line (up to 4 KiB per line). */
+/* put_reversed writes line (len bytes) reversed, then a newline if eol. */
+static int put_reversed(wm_pipe out, char *line, size_t len, int eol) {
+  for (size_t a = 0, b = len ? len - 1 : 0; a < b; a++, b--) {
+    char t = line[a];
+    line[a] = line[b];
+    line[b] = t;
+  }
+  int rc = len ? wm_write(out, line, len, -1) : 0;
+  return rc || !eol ? rc : wm_write(out, "\n", 1, -1);
+}
+
+/* reverse reverses each line. A line is reversed whole, so it is held
+ * whole: the buffer grows with the longest line, up to WMSTD_MAX_INPUT
+ * (then WMSTD_ETOOBIG); a last line without a newline comes out without
+ * one. */
 static int reverse(wm_pipe in, wm_pipe out) {
-  char line[4096], buf[4096];
-  size_t len = 0;
+  char buf[4096];
+  char *line = NULL;
+  size_t len = 0, cap = 0;
+  int rc = 0;
   for (;;) {
     ssize_t n = wm_read(in, buf, sizeof buf, -1);
-    if (n < 0) return (int)n;
-    for (ssize_t i = 0; i < n || (n == 0 && len && i == 0); i++) {
-      int eol = n == 0 || buf[i] == '\n';
-      if (!eol && len < sizeof line) {
-        line[len++] = buf[i];
+    if (n <= 0) {
+      rc = n < 0 ? (int)n : put_reversed(out, line, len, 0);
+      break;
+    }
+    for (ssize_t i = 0; i < n && !rc; i++) {
+      if (buf[i] == '\n') {
+        rc = put_reversed(out, line, len, 1);
+        len = 0;
         continue;
       }
-      for (size_t a = 0, b = len ? len - 1 : 0; a < b; a++, b--) {
-        char t = line[a];
-        line[a] = line[b];
-        line[b] = t;
+      if (len == cap) {
+        size_t want = cap ? 2 * cap : 4096;
+        char *more = want <= WMSTD_MAX_INPUT ? realloc(line, want) : NULL;
+        if (!more) {
+          rc = want <= WMSTD_MAX_INPUT ? WM_ENOMEM : WMSTD_ETOOBIG;
+          break;
+        }
+        line = more;
+        cap = want;
       }
-      if (n) line[len++] = '\n';
-      int rc = wm_write(out, line, len, -1);
-      if (rc) return rc;
-      len = 0;
+      line[len++] = buf[i];
     }
-    if (n == 0) return 0;
+    if (rc) break;
   }
+  free(line);
+  return rc;
 }
 WM_EXPORT(reverse)

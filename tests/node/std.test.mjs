@@ -65,6 +65,17 @@ test('deflate output is read by zlib, and inflate reads zlib output', async () =
   await assert.rejects(mesh.go('inflate', 'not zlib').result, (e) => e.code === -100);
 });
 
+test('reverse reverses lines of any length, whole, across chunks', async () => {
+  // Lines longer than its first buffer (4 KiB) once came out split, a byte
+  // lost, and the byte after the buffer overwritten.
+  const lines = [5000, 4096, 4097, 70_000, 0, 3].map((n, k) => 'abcdefghij'.repeat(7001).slice(0, n) + String(k));
+  const input = lines.join('\n') + '\n';
+  const want = lines.map((l) => [...l].reverse().join('')).join('\n') + '\n';
+  assert.equal(await mesh.go('reverse', input).text(), want);
+  // No newline at the end: the last line comes out without one.
+  assert.equal(await mesh.go('reverse', 'x'.repeat(9000) + 'y').text(), 'y' + 'x'.repeat(9000));
+});
+
 test('text and image functions are there too', async () => {
   assert.equal(await mesh.chain(['upper', 'reverse'], 'abc\n').text(), 'CBA\n');
   for (const f of ['img_decode', 'img_resize', 'img_grayscale', 'img_blur', 'img_encode', 'synth'])
