@@ -3,13 +3,10 @@
 // image_fns.c; the frame format they pass along is in image_ops.h. The
 // options header in front of the input is the package's (js/std.js).
 
-import { imageJob } from '../../js/std.js';
+import { imageJob, parseImageFrame } from '../../js/std.js';
 
 /** The stages in pipeline order; grayscale and blur are optional. */
 export const STAGES = /** @type {const} */ (['img_decode', 'img_resize', 'img_grayscale', 'img_blur', 'img_encode']);
-
-const FRAME_MAGIC = 0x31464d57; // "WMF1"
-const HEADER = 32;
 
 /**
  * The package's image options (js/std.js): width, height, gray, blur, encode.
@@ -39,21 +36,9 @@ export function stages(o = {}) {
   );
 }
 
-/**
- * parseFrame reads a frame (what every stage but img_encode writes).
- * @param {Uint8Array} b
- * @returns {{ width: number, height: number, pixels: Uint8Array }}
- */
-export function parseFrame(b) {
-  if (b.length < HEADER) throw new Error('image: not a frame (too short)');
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  if (v.getUint32(0, true) !== FRAME_MAGIC) throw new Error('image: not a frame (magic)');
-  const width = v.getUint32(4, true);
-  const height = v.getUint32(8, true);
-  const pixels = b.subarray(HEADER);
-  if (pixels.length !== width * height * 4) throw new Error('image: frame size does not match its header');
-  return { width, height, pixels };
-}
+/** parseFrame reads a frame (what every stage but img_encode writes): the
+ * package's parseImageFrame. */
+export const parseFrame = parseImageFrame;
 
 /**
  * runChain runs the pipeline as one chain spread over the workers, the
