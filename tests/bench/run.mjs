@@ -6,7 +6,7 @@
 //
 //   node tests/bench/run.mjs [--quick] [--json FILE] [--only id,id...]
 //
-// Groups: rtt, throughput, pipe, chain, startup, cpu (needs the bench
+// Groups: rtt, throughput, payload, pipe, chain, startup, cpu (needs the bench
 // module, build/wmesh_bench.js, from bench_fns.c), memory.
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -20,6 +20,7 @@ import browser from './browser.mjs';
 import cpu from './cpu.mjs';
 import fanout from './fanout.mjs';
 import memory from './memory.mjs';
+import payload from './payload.mjs';
 import pipe from './pipe.mjs';
 import rtt from './rtt.mjs';
 import startup from './startup.mjs';
@@ -48,7 +49,7 @@ import { table } from './table.mjs';
 const DISTURBED = 0.1;
 
 /** @type {Group[]} */
-const groups = [rtt, throughput, pipe, chain, startup, cpu, memory, fanout, browser];
+const groups = [rtt, throughput, payload, pipe, chain, startup, cpu, memory, fanout, browser];
 
 const { values } = parseArgs({
   options: {

@@ -20,7 +20,7 @@ const DEPTHS = [1, 16, 256];
  * @param {Op} op
  * @param {number[]} depths
  */
-async function callsPerSecond(ctx, op, depths) {
+export async function callsPerSecond(ctx, op, depths) {
   const { warm, runs, calls } = ctx.quick
     ? { warm: 200, runs: 3, calls: 2000 }
     : { warm: 1000, runs: 5, calls: 20000 };
