@@ -356,19 +356,8 @@ void wm__coord_out(int from, const uint8_t *p, size_t n) {
     return;
   }
   slot *s = out_slot(from, g);
-  if (!s) return;
   /* The same frame goes on to the caller, under the caller's id. */
-  uint8_t *f = malloc(n);
-  if (f) {
-    memcpy(f, p, n);
-    wm__put32(f + 4, s->caller_call);
-    wm__ctl_send(s->caller, f, n, NULL, 0);
-    free(f);
-  } else {
-    uint8_t buf[WM__CTL_LEN];
-    size_t k = wm__enc_ctl(buf, WM__F_OUT, s->caller_call, WM_ENOMEM);
-    wm__ctl_send(s->caller, buf, k, NULL, 0);
-  }
+  if (s) wm__ctl_forward(s->caller, s->caller_call, p, n);
 }
 
 void wm__coord_outport(int from, uint32_t g, int port) {

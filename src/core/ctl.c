@@ -25,6 +25,9 @@
 
 /* Answers a CALL may get: READY, one of OUT and OUTPORT, and DONE. */
 #define ANSWERS 3
+/* Spare nodes kept beyond what is reserved, so that a steady stream of
+ * calls reuses nodes instead of allocating three for each. */
+#define SLACK 64
 
 typedef struct msg {
   wm__list link; /* on answers, or spare */
@@ -51,7 +54,7 @@ static int is_request(uint8_t type) {
 
 static void release(msg *m) {
   free(m->big);
-  if (nspare < reserved) {
+  if (nspare < reserved + SLACK) {
     wm__list_push_front(&spare, &m->link);
     nspare++;
   } else {
@@ -67,9 +70,9 @@ static msg *take(wm__list *l) {
   return wm__cont(n, msg, link);
 }
 
-/* trim frees the spare nodes beyond what is reserved. */
+/* trim frees the spare nodes beyond what is reserved and the slack. */
 static void trim(void) {
-  while (nspare > reserved) {
+  while (nspare > reserved + SLACK) {
     free(take(&spare));
     nspare--;
   }
@@ -96,13 +99,21 @@ static void unreserve(void) {
   trim();
 }
 
-int wm__ctl_send(int dest, const void *p, size_t n, const int *ports,
-                 int nports) {
+/* send is wm__ctl_send; as, if not NULL, is the id the frame goes under
+ * (bytes 4-7, DONE's layout), written as it is copied. */
+static int send(int dest, const uint8_t *f, size_t n, const int *ports,
+                int nports, const uint32_t *as) {
   if (dest != wm__rt.self) {
-    wm__host_ctrl_send(dest, p, n, ports, nports);
+    uint8_t *copy = as ? malloc(n) : NULL;
+    if (as && !copy) return WM_ENOMEM;
+    if (copy) {
+      memcpy(copy, f, n);
+      wm__put32(copy + 4, *as);
+    }
+    wm__host_ctrl_send(dest, copy ? copy : f, n, ports, nports);
+    free(copy);
     return 0;
   }
-  const uint8_t *f = p;
   if (n < WM__CTL_LEN || nports < 0 || nports > (int)WM__MAX_PORTS)
     return WM_EINVAL;
   if (is_request(f[0])) {
@@ -111,6 +122,7 @@ int wm__ctl_send(int dest, const void *p, size_t n, const int *ports,
     on_frame(wm__rt.self, f, n, ports, nports);
     return 0;
   }
+  uint32_t id = as ? *as : wm__get32(f + 4);
   msg *m = take(&spare);
   if (m)
     nspare--;
@@ -120,7 +132,7 @@ int wm__ctl_send(int dest, const void *p, size_t n, const int *ports,
   if (m && n > WM__CTL_LEN && !big) {
     /* An output that cannot be copied fails as an output: the caller hears
      * why, instead of waiting for bytes that never come. */
-    n = wm__enc_ctl(m->small, f[0], wm__get32(f + 4), WM_ENOMEM);
+    n = wm__enc_ctl(m->small, f[0], id, WM_ENOMEM);
     f = m->small;
   }
   if (!m) {
@@ -130,13 +142,25 @@ int wm__ctl_send(int dest, const void *p, size_t n, const int *ports,
     return WM_ENOMEM;
   }
   m->big = big;
-  if (f != m->small) memcpy(big ? big : m->small, f, n);
+  if (f != m->small) {
+    memcpy(big ? big : m->small, f, n);
+    wm__put32((big ? big : m->small) + 4, id);
+  }
   m->n = n;
   m->nports = nports;
   if (nports) memcpy(m->ports, ports, (size_t)nports * sizeof *ports);
   wm__list_push_back(&answers, &m->link);
   wm__sched_kick();
   return 0;
+}
+
+int wm__ctl_send(int dest, const void *p, size_t n, const int *ports,
+                 int nports) {
+  return send(dest, p, n, ports, nports, NULL);
+}
+
+int wm__ctl_forward(int dest, uint32_t id, const void *p, size_t n) {
+  return send(dest, p, n, NULL, 0, &id);
 }
 
 /* deliver hands one frame to self to the dispatcher. */

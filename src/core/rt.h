@@ -140,6 +140,11 @@ void wm__ctl_on_frame(wm__ctl_fn fn);
 int wm__ctl_send(int dest, const void *p, size_t n, const int *ports,
                  int nports);
 
+/* wm__ctl_forward is wm__ctl_send of a frame of DONE's layout and no ports
+ * (an OUT with its bytes), sent on under id instead of its own: the
+ * coordinator passes a worker's answer to its caller with one copy. */
+int wm__ctl_forward(int dest, uint32_t id, const void *p, size_t n);
+
 /* wm__ctl_drain dispatches the answers this instance sent itself; the
  * scheduler's idle hook. Returns whether there were any. */
 int wm__ctl_drain(void);
