@@ -8,10 +8,12 @@ cd "$(dirname "$0")/.."
 # with sanitizers and libFuzzer for the portable core, wasi-libc for the
 # wasm32-wasi build of the core, and Chromium for the browser tests (driven
 # by playwright-core, which cannot download a browser here), and the stb
-# headers (libstb-dev) that the image demo is built on.
+# headers (libstb-dev) that the image demo is built on, and nats-server, the
+# broker that hosts of one mesh meet through (tests start their own).
 APT_PACKAGES=(
   emscripten cmake make gcc clang lld libclang-rt-14-dev
   wasi-libc libclang-rt-14-dev-wasm32 chromium libstb-dev clang-format
+  nats-server
 )
 
 missing=()
