@@ -4,16 +4,18 @@
 // by the supervisor (supervisor.js) and reached only through links
 // (link/link.js); the main instance's host (host.js); and the calls JS
 // makes (calls.js, call.js). Mesh is the API; the work is in those.
+import { Call } from './call.js';
 import { Calls } from './calls.js';
+import { Cluster } from './cluster/cluster.js';
 import { WmError, codes } from './errors.js';
 import { Host, instantiate } from './host.js';
-import { checkKeys } from './options.js';
+import { checkInput, checkKeys, checkOptions, fnKey } from './options.js';
 import { Supervisor } from './supervisor.js';
 
 export { Call, Service, haltAll } from './call.js';
 
 /**
- * @typedef {import('./pipe.js').Input} Input
+ * @typedef {import('./pipe.js').Input | undefined} Input
  * @typedef {import('./calls.js').CallOptions} CallOptions
  * @typedef {typeof import('./env/node.js')} Env what a mesh needs from its
  *   platform: js/env/node.js or js/env/browser.js, chosen by the entry point
@@ -25,7 +27,20 @@ export { Call, Service, haltAll } from './call.js';
  * @property {number} [workers] how many workers; default: the number of cores
  * @property {number} [concurrency] calls running at once per worker (64)
  * @property {number} [queue] calls waiting for a worker, at most (65536)
+ * @property {import('./cluster/cluster.js').ClusterOptions} [cluster] join
+ *   a mesh of hosts through NATS (see js/cluster/cluster.js)
+ *
+ * @typedef {CallOptions & { where?: CallOptions['where'] | Where, spill?: boolean }} AnyCallOptions
+ * @typedef {'cluster' | { host: string } | { hosts: string[] }} Where where
+ *   a call runs among hosts: 'cluster' (a call: the least-loaded host, this
+ *   one included; a chain: its stages spread over every host), one host,
+ *   or (a chain) its stages spread over the hosts listed, in order
  */
+
+/** The cluster's defaults: its name, and ms between heartbeats. */
+const CLUSTER_NAME = 'default';
+const HEARTBEAT_MS = 1000;
+const CLUSTER_KEYS = Object.freeze(['servers', 'connection', 'name', 'host', 'heartbeat', 'nats']);
 
 /** The most workers a mesh may have: far above any machine's cores (more
  * workers than cores only add switching), and low enough that a typo such
@@ -72,6 +87,101 @@ export class Mesh extends EventTarget {
     this.calls = new Calls(this.host, this.supervisor);
     /** the promise of close(), once it has begun @type {Promise<void> | null} */
     this.closePromise = null;
+    /** the mesh of hosts this one has joined, if any @type {Cluster | null} */
+    this.cluster = null;
+  }
+
+  /**
+   * #join connects to NATS (unless given a connection) and joins the mesh
+   * of hosts named `name`, as a host running this module.
+   * @param {import('./cluster/cluster.js').ClusterOptions} c
+   * @param {Uint8Array} bytes the module's binary, whose hash hosts compare
+   */
+  async #join(c, bytes) {
+    const name = c.name ?? CLUSTER_NAME;
+    const id = c.host ?? crypto.randomUUID().replace(/-/g, '').slice(0, 16);
+    for (const [k, v] of [['name', name], ['host', id]])
+      if (typeof v !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(v))
+        throw new TypeError(`wmesh: createMesh: cluster.${k} must be 1 to 64 letters, digits, '-' or '_', not ${JSON.stringify(v)}`);
+    const heartbeat = c.heartbeat ?? HEARTBEAT_MS;
+    if (!Number.isFinite(heartbeat) || heartbeat < 10) throw new TypeError('wmesh: createMesh: cluster.heartbeat must be at least 10 ms');
+    const digest = await crypto.subtle.digest('SHA-256', /** @type {BufferSource} */ (bytes));
+    const hash = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+    const nc = c.connection ?? (await this.env.natsConnect({ ...c.nats, servers: c.servers }));
+    const cl = new Cluster({
+      nc,
+      ownNc: !c.connection,
+      name,
+      id,
+      hash,
+      heartbeat,
+      local: () => ({ cap: this.capacity, load: this.calls.pending.size }),
+      run: (fns, input, opts) => /** @type {Call} */ (this.calls.call(fns, input, opts).call),
+      event: (type, detail) => this.dispatchEvent(new CustomEvent(type, { detail })),
+    });
+    this.cluster = cl;
+    await cl.start();
+  }
+
+  /** calls this host runs at once: its workers' concurrency */
+  get capacity() {
+    return Math.max(1, this.size) * (this.options.concurrency ?? 64);
+  }
+
+  /**
+   * #call makes a call or a chain: here, or on other hosts when `where`
+   * names hosts or `spill` lets a busy host send it elsewhere.
+   * @param {(string | number)[]} fns @param {Input} input @param {AnyCallOptions} opts
+   * @returns {Call}
+   */
+  #call(fns, input, opts) {
+    const cl = this.cluster;
+    const o = /** @type {any} */ (opts ?? {});
+    const where = o.where;
+    const hostly = where === 'cluster' || (where !== null && typeof where === 'object');
+    if (!cl || (!hostly && !o.spill)) {
+      if (o.spill !== undefined && !cl) throw new TypeError('wmesh: spill needs a mesh of hosts (createMesh({ cluster }))');
+      if (hostly && !cl) throw new TypeError(`wmesh: where ${JSON.stringify(where)} needs a mesh of hosts (createMesh({ cluster }))`);
+      if (o.spill !== undefined) {
+        const { spill, ...rest } = o;
+        if (typeof spill !== 'boolean') throw new TypeError('wmesh: spill must be true or false');
+        return /** @type {Call} */ (this.calls.call(fns, input, rest).call);
+      }
+      return /** @type {Call} */ (this.calls.call(fns, input, opts).call);
+    }
+    if (this.closing || this.closed) throw new WmError(codes.WM_ECLOSED);
+    const { where: _w, spill, ...rest } = o;
+    if (spill !== undefined && typeof spill !== 'boolean') throw new TypeError('wmesh: spill must be true or false');
+    const keys = fns.map(fnKey);
+    const name = keys.map(String).join('|');
+    // The same checks as a local call's, and the names must be this
+    // module's: every host runs the same one.
+    const c = checkOptions(rest, name, this.size);
+    checkInput(input, name);
+    for (const k of keys) this.index(k);
+    if (where && typeof where === 'object' && !('host' in where ? typeof where.host === 'string' : Array.isArray(where.hosts) && where.hosts.length && where.hosts.every((/** @type {unknown} */ h) => typeof h === 'string')))
+      throw new TypeError(`wmesh: ${name}: where must be 'cluster', { host } or { hosts: [...] }, not ${JSON.stringify(where)}`);
+    /** @type {string[]} */
+    let stages;
+    if (where && typeof where === 'object' && 'hosts' in where) stages = cl.hostsFor(where, keys.length);
+    else if (where === 'cluster' && keys.length > 1) stages = cl.hostsFor('cluster', keys.length);
+    else {
+      const h = cl.place(where, !!spill);
+      stages = keys.map(() => h ?? cl.id);
+    }
+    // Everything here: a local call, with no NATS between.
+    if (stages.every((h) => h === cl.id)) return /** @type {Call} */ (this.calls.call(fns, input, rest).call);
+    if (c.signal?.aborted) throw c.signal.reason;
+    const strNames = keys.map((k) => (typeof k === 'string' ? k : String(k)));
+    const { output, result } = cl.call(strNames, stages, input, {
+      timeout: c.timeout,
+      grace: c.grace,
+      window: c.window,
+      signal: c.signal,
+      output: c.output,
+    });
+    result.catch(() => {});
+    return new Call(name, output, result);
   }
 
   /** @param {MeshOptions} o @internal */
@@ -91,6 +201,13 @@ export class Mesh extends EventTarget {
       const why = e instanceof Error ? e.message : String(e);
       throw new Error(`wmesh: createMesh: cannot load the module ${what}: ${why}`, { cause: e });
     }
+    /** the binary's bytes, which hosts of one mesh compare by hash */
+    let bytes = null;
+    if (o.cluster) {
+      if (o.wasm instanceof WebAssembly.Module)
+        throw new TypeError('wmesh: createMesh: cluster needs the module\'s bytes (a path, URL or bytes), not a compiled WebAssembly.Module');
+      bytes = o.wasm instanceof ArrayBuffer || ArrayBuffer.isView(o.wasm) ? o.wasm : await env.readBinary(/** @type {string | URL} */ (wasmSrc));
+    }
     const n = o.workers ?? env.cores();
     // Whatever fails first, the workers already started are ended and no
     // rejection is left unhandled.
@@ -101,6 +218,7 @@ export class Mesh extends EventTarget {
       const rc = M._wm__init(0, n, o.concurrency ?? 64, o.queue ?? 65536);
       if (rc) throw new WmError(rc);
       await all;
+      if (o.cluster) await this.#join(o.cluster, /** @type {Uint8Array} */ (bytes));
     } catch (e) {
       await this.close();
       throw e;
@@ -158,11 +276,11 @@ export class Mesh extends EventTarget {
    * failure rejects call.result (and errors call.output where it applies).
    * @param {string | number} fn
    * @param {Input} [input]
-   * @param {CallOptions} [opts]
+   * @param {AnyCallOptions} [opts]
    * @returns {import('./call.js').Call}
    */
   go(fn, input, opts = {}) {
-    return /** @type {import('./call.js').Call} */ (this.calls.call([fn], input, opts).call);
+    return this.#call([fn], input, opts);
   }
 
   /**
@@ -172,12 +290,12 @@ export class Mesh extends EventTarget {
    * directly.
    * @param {(string | number)[]} fns
    * @param {Input} [input]
-   * @param {CallOptions} [opts]
+   * @param {AnyCallOptions} [opts]
    * @returns {import('./call.js').Call}
    */
   chain(fns, input, opts = {}) {
     if (!Array.isArray(fns) || !fns.length) throw new WmError(codes.WM_EINVAL, 'chain');
-    return /** @type {import('./call.js').Call} */ (this.calls.call(fns, input, opts).call);
+    return this.#call(fns, input, opts);
   }
 
   /**
@@ -240,7 +358,9 @@ export class Mesh extends EventTarget {
     total.workers = this.size - this.supervisor.dead.size;
     total.workersDead = this.supervisor.dead.size;
     total.restarts = this.supervisor.restarts;
-    return { main, workers: /** @type {any} */ (workers), total };
+    const cluster = this.cluster?.stats();
+    if (cluster) total.remoteCalls = cluster.callsOut + cluster.segmentsServed;
+    return { main, workers: /** @type {any} */ (workers), total, ...(cluster ? { cluster } : {}) };
   }
 
   /**
@@ -254,7 +374,7 @@ export class Mesh extends EventTarget {
    */
   async dump(o = {}) {
     const workers = await this.supervisor.ask('dump', 'instance (dead)\n', 'instance (unresponsive: no answer)\n', o.timeout);
-    return [this.host.dump(), ...workers].join('');
+    return [this.host.dump(), ...workers, this.cluster?.dump() ?? ''].join('');
   }
 
   /**
@@ -282,6 +402,9 @@ export class Mesh extends EventTarget {
       await Promise.race([all, new Promise((r) => (timer = setTimeout(r, timeout)))]);
       clearTimeout(timer);
     }
+    // Calls to and from other hosts end first (cancelled), then the mesh
+    // leaves: its peers hear so at once instead of after missed heartbeats.
+    await this.cluster?.close();
     calls.closed = true;
     this.supervisor.stop();
     this.host.shutdown();
@@ -295,7 +418,7 @@ export class Mesh extends EventTarget {
 }
 
 /** The options createMesh takes (MeshOptions in js/index.d.ts). */
-const MESH_KEYS = Object.freeze(['module', 'wasm', 'workers', 'concurrency', 'queue']);
+const MESH_KEYS = Object.freeze(['module', 'wasm', 'workers', 'concurrency', 'queue', 'cluster']);
 
 /**
  * createMesh starts a mesh: the module is compiled once, instantiated here
@@ -318,6 +441,11 @@ export async function createMesh(o, env, known = {}) {
   whole('workers', 0, MAX_WORKERS);
   whole('concurrency', 1, 1 << 20);
   whole('queue', 0, 1 << 30);
+  if (o.cluster !== undefined) {
+    if (!o.cluster || typeof o.cluster !== 'object') throw new TypeError('wmesh: createMesh: cluster must be an object');
+    checkKeys(o.cluster, CLUSTER_KEYS, 'createMesh cluster');
+    if (!o.cluster.servers && !o.cluster.connection) throw new TypeError('wmesh: createMesh: cluster needs servers (NATS URLs) or a connection');
+  }
   const mesh = new Mesh(o, env);
   mesh.calls.describe = known.describe ?? null;
   return mesh.launch(o);

@@ -33,6 +33,30 @@ export async function compile(wasm) {
 }
 
 /**
+ * readBinary fetches the module's .wasm (for a cluster, whose hosts compare
+ * its hash).
+ * @param {string | URL} wasm
+ * @returns {Promise<Uint8Array>}
+ */
+export async function readBinary(wasm) {
+  const url = absolute(wasm);
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`wmesh: cannot load ${url}: HTTP ${r.status}`);
+  return new Uint8Array(await r.arrayBuffer());
+}
+
+/**
+ * natsConnect: a page connects itself, so that a page without a cluster
+ * never loads (nor a bundler looks for) a NATS client.
+ * @returns {Promise<any>}
+ */
+export async function natsConnect() {
+  throw new TypeError(
+    'wmesh: createMesh: in a browser, pass cluster.connection: a connection made with wsconnect of @nats-io/nats-core',
+  );
+}
+
+/**
  * spawn starts a module worker running js/worker-browser.js, and returns the
  * link to it. Its init data goes in the first message, since a Web Worker
  * has no workerData.

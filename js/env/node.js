@@ -55,6 +55,34 @@ export async function compile(wasm) {
 }
 
 /**
+ * readBinary reads the module's .wasm (for a cluster, whose hosts compare
+ * its hash).
+ * @param {string | URL} wasm
+ * @returns {Promise<Uint8Array>}
+ */
+export async function readBinary(wasm) {
+  return readFile(toPath(wasm));
+}
+
+/**
+ * natsConnect connects to NATS for a mesh of hosts, with the client
+ * package @nats-io/transport-node, which only such meshes need: it is
+ * loaded here, on first use, and its absence named.
+ * @param {object} opts NATS connection options (servers, auth, tls, ...)
+ * @returns {Promise<any>} a NatsConnection
+ */
+export async function natsConnect(opts) {
+  /** @type {any} */
+  let nats;
+  try {
+    nats = await import('@nats-io/transport-node');
+  } catch (e) {
+    throw new Error("wmesh: createMesh: cluster needs the package @nats-io/transport-node (npm install @nats-io/transport-node)", { cause: e });
+  }
+  return nats.connect(opts);
+}
+
+/**
  * spawn starts a worker running js/worker.js with the given init data, and
  * returns the link to it. The worker's exit is the link's onGone.
  * @param {object} data

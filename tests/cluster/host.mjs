@@ -1,0 +1,23 @@
+// host.mjs: one host of a test cluster, in a process of its own: joins the
+// mesh given on the command line, says "ready <id>" on stdout, answers
+// "stats" on stdin with its cluster stats as JSON, and closes on "close"
+// (or dies by SIGKILL, as the tests please).
+//   node tests/cluster/host.mjs <nats url> <mesh name> <host id> [workers]
+import { createInterface } from 'node:readline';
+
+import { createMesh } from '../../js/index.js';
+import { TEST_MODULE } from '../node/helpers.mjs';
+
+const [url, name, host, workers = '1'] = process.argv.slice(2);
+const mesh = await createMesh({
+  module: TEST_MODULE,
+  workers: Number(workers),
+  cluster: { servers: url, name, host, heartbeat: 200 },
+});
+process.stdout.write(`ready ${mesh.cluster?.id}\n`);
+for await (const line of createInterface({ input: process.stdin })) {
+  if (line === 'stats') process.stdout.write(`stats ${JSON.stringify((await mesh.stats()).cluster)}\n`);
+  else if (line === 'close') break;
+}
+await mesh.close();
+process.exit(0);
