@@ -182,6 +182,69 @@ int wm_close(wm_pipe p);
  * negative, WM_EPERM for a reading end, WM_EBADF if p is not open. */
 int wm_close_error(wm_pipe p, int err);
 
+/* Zero-copy access. A filter can read a pipe's bytes where they lie and
+ * write its output where it will be sent from, instead of copying through
+ * a buffer of its own:
+ *
+ *   const void *src;
+ *   ssize_t n = wm_read_borrow(in, &src, deadline);   // n > 0: n bytes
+ *   void *dst;
+ *   ssize_t k = wm_write_reserve(out, &dst, deadline); // k > 0: room
+ *   size_t m = n < k ? n : k;
+ *   transform(dst, src, m);
+ *   wm_write_commit(out, m);
+ *   wm_read_commit(in, m);
+ *
+ * A slice stays valid until its commit, or until anything else is done
+ * with the same end (a read, a write, another borrow or reserve, a close,
+ * handing it to a call), which cancels it: its commit then returns
+ * WM_EINVAL, or WM_EBADF once the handle is gone. A borrow and a
+ * reservation on different ends may be held together, also across
+ * blocking calls. */
+
+/* wm_read_borrow lends the next bytes of reading end p where they lie,
+ * without copying: it blocks until at least one byte is there, stores
+ * their address in *buf and returns how many lie there in one piece (that
+ * may be fewer than are buffered; commit and borrow again for the rest).
+ * The bytes stay the pipe's: read them, do not write them or free them.
+ * Nothing is consumed until wm_read_commit. The first borrow on an end
+ * sizes its buffer to the pipe's whole window (512 KiB by default), so
+ * that what arrives meanwhile never moves the lent bytes. It returns 0 at
+ * EOF and the errors of wm_read (*buf is then NULL), WM_EINVAL for a NULL
+ * buf, WM_ENOMEM if the buffer cannot grow. */
+ssize_t wm_read_borrow(wm_pipe p, const void **buf, int64_t deadline);
+
+/* wm_read_commit consumes the first n bytes of the slice lent by the last
+ * wm_read_borrow on p (n may be less than it lent; the rest will be lent
+ * again) and ends the loan; n == 0 ends it consuming nothing. It never
+ * blocks. Returns 0, WM_EINVAL if n is more than is lent (nothing is, once
+ * the loan is cancelled or committed), WM_EBADF, WM_ENOPIPE or WM_EPERM as
+ * wm_read. */
+int wm_read_commit(wm_pipe p, size_t n);
+
+/* wm_write_reserve reserves room at the end of writing end p's output,
+ * blocking while the window is full: it stores the room's address in *buf
+ * and returns its size, at least 1 and at most 64 KiB. Fill a prefix of it
+ * and pass its length to wm_write_commit; the room belongs to the pipe,
+ * not to the caller (do not free it). When the pipe crosses instances the
+ * room is inside the chunk that is sent as it is, so a filter's output is
+ * not copied again before it leaves; between two ends in one instance,
+ * commit copies it into the reader's buffer once, as wm_write would. A
+ * reservation on a local pipe is also cancelled when the reading end is
+ * handed to a call. Returns WM_EPIPE, WM_ETIMEDOUT and the other errors of
+ * wm_write, WM_EINVAL for a NULL buf (*buf is then NULL), WM_ENOMEM. */
+ssize_t wm_write_reserve(wm_pipe p, void **buf, int64_t deadline);
+
+/* wm_write_commit appends the first n bytes of the room reserved by the
+ * last wm_write_reserve on p to the pipe, and ends the reservation; n == 0
+ * ends it appending nothing. It never blocks: the bytes are queued, and
+ * sent as wm_write's are. Returns 0, WM_EINVAL if n is more than is
+ * reserved (nothing is, once the reservation is cancelled or committed),
+ * WM_EPIPE if the reader has gone (the bytes are lost),
+ * WM_ENOMEM (local pipe: its buffer could not grow; nothing appended),
+ * WM_EBADF, WM_ENOPIPE or WM_EPERM as wm_write. */
+int wm_write_commit(wm_pipe p, size_t n);
+
 /* ---- Calls --------------------------------------------------------------- */
 
 /* Where a call runs (wm_opts.where). */
@@ -386,6 +449,9 @@ extern const char *wm__loc;
 #define wm_pipe_make(...) (wm__loc = WM__HERE, wm_pipe_make(__VA_ARGS__))
 #define wm_read(...) (wm__loc = WM__HERE, wm_read(__VA_ARGS__))
 #define wm_write(...) (wm__loc = WM__HERE, wm_write(__VA_ARGS__))
+#define wm_read_borrow(...) (wm__loc = WM__HERE, wm_read_borrow(__VA_ARGS__))
+#define wm_write_reserve(...)                                                  \
+  (wm__loc = WM__HERE, wm_write_reserve(__VA_ARGS__))
 #define wm_go(...) (wm__loc = WM__HERE, wm_go(__VA_ARGS__))
 #define wm_chain(...) (wm__loc = WM__HERE, wm_chain(__VA_ARGS__))
 #define wm_wait(...) (wm__loc = WM__HERE, wm_wait(__VA_ARGS__))

@@ -32,6 +32,11 @@ struct wm__end {
   wm__bytes buf;    /* reader: received and not yet read */
   uint32_t window;
   uint32_t count; /* writer: bytes in flight; reader: read, not credited */
+  /* Zero-copy access: a reader's bytes lent at the head of buf
+   * (wm_read_borrow), a writer's bytes reserved at rsvp (wm_write_reserve,
+   * in out). 0 when none; any other use of the end cancels it. */
+  uint32_t lent, rsv;
+  uint8_t *rsvp;
   wm__waitq wq;
   /* Port-backed writer: written, not yet sent (not counted in count, but
    * within the window: count + outlen <= window). */
@@ -110,6 +115,9 @@ static void flush(wm__end *e) {
     }
     e->outlen = 0;
   }
+  /* A reservation stays where it is, to be moved to the front of the
+   * chunk at its commit: the fiber that holds it blocked in between. */
+  if (e->rsv) return;
   chunk_put(e->out);
   e->out = NULL;
 }
@@ -175,6 +183,7 @@ static void end_free(wm__end *e) {
     wm__host_port_close(port);
   }
   if (e->id) wm__h_del(&ends, e->id);
+  e->rsv = 0;
   flush(e); /* the port is gone: drops it */
   wm__bytes_fini(&e->buf);
   wm__wake_all(&e->wq);
@@ -230,32 +239,84 @@ static void send_credit(wm__end *e) {
   e->count = 0;
 }
 
-ssize_t wm_read(wm_pipe p, void *buf, size_t n, int64_t deadline) {
-  wm__end *e = mine(p);
-  if (!e) return p.id ? WM_EBADF : WM_ENOPIPE;
-  if (e->writer) return WM_EPERM;
-  if (!buf || !n) return WM_EINVAL;
-  for (;;) {
-    if (e->buf.len) {
-      size_t k = wm__bytes_pop(&e->buf, buf, n);
-      if (e->peer) {
-        wm__wake_all(&e->peer->wq);
-      } else if (e->port >= 0) {
-        /* A quarter window at a time: a writer that blocks has the whole
-         * window in flight, so it is always released, and a reader that
-         * keeps up does not answer every chunk with a frame. */
-        e->count += (uint32_t)k;
-        if (e->count >= e->window / 4) send_credit(e);
-      }
-      return (ssize_t)k;
-    }
-    if (e->status == 1) return 0;
-    if (e->status < 0) return e->status;
-    start(e);
-    int rc = wm__wait(&e->wq, deadline);
-    if (rc) return rc;
-    if (!(e = get(p))) return WM_EBADF;
+/* consumed lets the writer know that a reader has taken k bytes. */
+static void consumed(wm__end *e, size_t k) {
+  if (e->peer) {
+    wm__wake_all(&e->peer->wq);
+  } else if (e->port >= 0) {
+    /* A quarter window at a time: a writer that blocks has the whole
+     * window in flight, so it is always released, and a reader that keeps
+     * up does not answer every chunk with a frame. */
+    e->count += (uint32_t)k;
+    if (e->count >= e->window / 4) send_credit(e);
   }
+}
+
+/* wait_data waits until reader *e has bytes or a final status, and returns
+ * 1 then, or an error (the end may have been closed while it waited). */
+static int wait_data(wm_pipe p, wm__end **e, int64_t deadline) {
+  for (;;) {
+    if ((*e)->buf.len || (*e)->status) return 1;
+    start(*e);
+    int rc = wm__wait(&(*e)->wq, deadline);
+    if (rc) return rc;
+    if (!(*e = get(p))) return WM_EBADF;
+  }
+}
+
+static wm__end *reader_of(wm_pipe p, int *err) {
+  wm__end *e = mine(p);
+  *err = !e ? (p.id ? WM_EBADF : WM_ENOPIPE) : e->writer ? WM_EPERM : 0;
+  return *err ? NULL : e;
+}
+
+ssize_t wm_read(wm_pipe p, void *buf, size_t n, int64_t deadline) {
+  int err;
+  wm__end *e = reader_of(p, &err);
+  if (!e) return err;
+  if (!buf || !n) return WM_EINVAL;
+  e->lent = 0;
+  int rc = wait_data(p, &e, deadline);
+  if (rc < 0) return rc;
+  if (!e->buf.len) return e->status == 1 ? 0 : e->status;
+  size_t k = wm__bytes_pop(&e->buf, buf, n);
+  consumed(e, k);
+  return (ssize_t)k;
+}
+
+ssize_t wm_read_borrow(wm_pipe p, const void **buf, int64_t deadline) {
+  int err;
+  wm__end *e = reader_of(p, &err);
+  if (!e) return err;
+  if (!buf) return WM_EINVAL;
+  *buf = NULL;
+  e->lent = 0;
+  /* Room for the whole window up front: nothing that arrives while the
+   * bytes are lent (the writer is bound by the window) then moves them. */
+  wm__bytes *b = &e->buf;
+  if (b->cap < e->window && b->len < e->window)
+    (void)wm__bytes_room(b, e->window - b->len);
+  if (b->cap < e->window) return WM_ENOMEM;
+  int rc = wait_data(p, &e, deadline);
+  if (rc < 0) return rc;
+  b = &e->buf;
+  if (!b->len) return e->status == 1 ? 0 : e->status;
+  size_t k = b->cap - b->head;
+  if (k > b->len) k = b->len;
+  if (k > UINT32_MAX) k = UINT32_MAX;
+  e->lent = (uint32_t)k;
+  *buf = b->buf + b->head;
+  return (ssize_t)k;
+}
+
+int wm_read_commit(wm_pipe p, size_t n) {
+  int err;
+  wm__end *e = reader_of(p, &err);
+  if (!e) return err;
+  if (n > e->lent) return WM_EINVAL;
+  e->lent = 0;
+  if (n) consumed(e, wm__bytes_pop(&e->buf, NULL, n));
+  return 0;
 }
 
 /* put_out takes up to n bytes for a port-backed writer, as far as the window
@@ -300,7 +361,8 @@ int wm_write(wm_pipe p, const void *buf, size_t n, int64_t deadline) {
   if (!e) return p.id ? WM_EBADF : WM_ENOPIPE;
   if (!e->writer) return WM_EPERM;
   if (!buf && n) return WM_EINVAL;
-  start(e); /* hear credits and the reader's close from the first write */
+  e->rsv = 0; /* the bytes written go where it was */
+  start(e);   /* hear credits and the reader's close from the first write */
   const uint8_t *b = buf;
   while (n) {
     if (e->status) return WM_EPIPE;
@@ -335,6 +397,89 @@ int wm_write(wm_pipe p, const void *buf, size_t n, int64_t deadline) {
   return 0;
 }
 
+static wm__end *writer_of(wm_pipe p, int *err) {
+  wm__end *e = mine(p);
+  *err = !e ? (p.id ? WM_EBADF : WM_ENOPIPE) : !e->writer ? WM_EPERM : 0;
+  return *err ? NULL : e;
+}
+
+/* room says how many bytes writer e may reserve now in one piece, at most
+ * a chunk; 0 when it must wait. */
+static size_t room(wm__end *e) {
+  if (e->peer) {
+    const wm__end *r = e->peer;
+    size_t k = r->buf.len < r->window ? r->window - r->buf.len : 0;
+    return k < WM__CHUNK ? k : WM__CHUNK;
+  }
+  /* A full chunk goes first (a deferred writer's needs a port for that). */
+  if (e->outlen == WM__CHUNK) flush(e);
+  if (e->status) return 0;
+  size_t k = e->window - e->count - e->outlen;
+  return k < WM__CHUNK - e->outlen ? k : WM__CHUNK - e->outlen;
+}
+
+ssize_t wm_write_reserve(wm_pipe p, void **buf, int64_t deadline) {
+  int err;
+  wm__end *e = writer_of(p, &err);
+  if (!e) return err;
+  if (!buf) return WM_EINVAL;
+  *buf = NULL;
+  e->rsv = 0;
+  start(e);
+  for (;;) {
+    if (e->status) return WM_EPIPE;
+    if (!e->peer && e->port < 0 && !e->deferred) return WM_EPIPE;
+    size_t k = room(e);
+    if (e->status) continue; /* it could not get a port */
+    if (k) {
+      /* A local writer fills a chunk of its own that commit copies into
+       * the reader's ring: the reader may empty the ring meanwhile, which
+       * moves its tail. A port-backed one fills its outgoing chunk. */
+      if (!e->out && !(e->out = chunk_get())) return WM_ENOMEM;
+      e->rsv = (uint32_t)k;
+      e->rsvp = e->out + (e->peer ? 0 : e->outlen);
+      *buf = e->rsvp;
+      return (ssize_t)k;
+    }
+    flush(e);
+    start(e);
+    int rc = wm__wait(&e->wq, deadline);
+    if (rc) return rc;
+    if (!(e = get(p))) return WM_EBADF;
+  }
+}
+
+int wm_write_commit(wm_pipe p, size_t n) {
+  int err;
+  wm__end *e = writer_of(p, &err);
+  if (!e) return err;
+  if (n > e->rsv) return WM_EINVAL;
+  e->rsv = 0;
+  if (!n) return 0;
+  if (e->status) return WM_EPIPE;
+  if (e->peer) {
+    wm__end *r = e->peer;
+    int rc = wm__bytes_push(&r->buf, e->rsvp, n);
+    chunk_put(e->out);
+    e->out = NULL;
+    if (rc) return rc;
+    wm__wake_all(&r->wq);
+    return 0;
+  }
+  if (e->port < 0 && !e->deferred) return WM_EPIPE;
+  /* The fiber blocked after it reserved, and what was gathered before has
+   * been sent since: the bytes move to where the chunk now ends. */
+  if (e->rsvp != e->out + e->outlen) memmove(e->out + e->outlen, e->rsvp, n);
+  if (!e->outlen) {
+    wm__sched_on_run_end(wm__pipe_flush);
+    wm__list_push_front(&pending, &e->plink);
+  }
+  e->outlen += (uint32_t)n;
+  if (e->outlen == WM__CHUNK && !e->deferred) flush(e);
+  if (!wm__in_fiber()) flush(e);
+  return 0;
+}
+
 /* finish_term frees a port-backed end once both terminals have passed, or
  * listens for the far end's. */
 static void finish_term(wm__end *e) {
@@ -352,6 +497,7 @@ static void release_handle(wm__end *e) {
 /* term_writer closes a writing end with status 1 (EOF) or an error. */
 static void term_writer(wm__end *e, int status) {
   release_handle(e);
+  e->rsv = 0;
   if (e->deferred) {
     /* The whole output, and how it ended, go in one frame; with no memory
      * for that frame, the output streams instead. */
@@ -494,6 +640,13 @@ int wm__end_export(wm_pipe p, wm__desc *d, int *port) {
     wm__end *peer = e->peer;
     peer->peer = NULL;
     e->peer = NULL;
+    if (peer->rsv) {
+      /* It was sized for the local ring, not for the window that a port
+       * counts: cancelled (wmesh.h). */
+      peer->rsv = 0;
+      chunk_put(peer->out);
+      peer->out = NULL;
+    }
     if (bind(peer, mine)) {
       /* Cannot track the port: fail the pipe rather than lose data. */
       wm__host_port_close(mine);

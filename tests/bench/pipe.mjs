@@ -27,11 +27,12 @@ export default {
     const { runs, warm, min, cases } = plan(ctx.quick);
     // The mesh and the raw workers live side by side, and every case runs
     // once per round: the ratios compare figures taken moments apart.
-    const [w, r, c] = await withMesh(ctx.test, 1, (mesh) =>
+    const [w, r, c, z] = await withMesh(ctx.test, 1, (mesh) =>
       withWorkers(
         () => [startWorker('relay_worker.mjs')],
         async (ws) => {
           await warmup(warm, () => wmeshStream(mesh, ['t_cat'], 64 * KiB, 8 * MiB));
+          await warmup(warm / 4, () => wmeshStream(mesh, ['t_cat_zc'], 64 * KiB, 8 * MiB));
           await warmup(warm / 4, () => rawStream(ws, 1, 64 * KiB, 8 * MiB, WINDOW, true));
           const runsOf = await interleaved(
             runs,
@@ -39,10 +40,11 @@ export default {
               () => rate(total, min, () => wmeshStream(mesh, ['t_cat'], size, total)),
               () => rate(total, min, () => rawStream(ws, 1, size, total, WINDOW, false)),
               () => rate(total, min, () => rawStream(ws, 1, size, total, WINDOW, true)),
+              () => rate(total, min, () => wmeshStream(mesh, ['t_cat_zc'], size, total)),
             ]),
           );
-          const of = (/** @type {number} */ k) => cases.map((_, i) => runsOf[3 * i + k]);
-          return [of(0), of(1), of(2)];
+          const of = (/** @type {number} */ k) => cases.map((_, i) => runsOf[4 * i + k]);
+          return [of(0), of(1), of(2), of(3)];
         },
       ),
     );
@@ -61,6 +63,17 @@ export default {
         group: 'pipe',
         title: this.title,
         case: `${sizeName(size)} writes, ${sizeName(total)}`,
+        subject: 'wmesh, zero-copy t_cat',
+        unit: 'MB/s',
+        better: 'higher',
+        samples: z[i],
+        baseline: 'raw loop copying in and out of memory',
+        baseSamples: c[i],
+      }),
+      row({
+        group: 'pipe',
+        title: this.title,
+        case: `${sizeName(size)} writes, ${sizeName(total)}`,
         unit: 'MB/s',
         better: 'higher',
         samples: w[i],
@@ -68,7 +81,7 @@ export default {
         baseSamples: r[i],
         note:
           `runs of at least ${min} ms, all cases in turn; ` +
-          'wmesh: go("t_cat", chunks), whole output read; raw: ArrayBuffers transferred over MessagePorts ' +
+          'wmesh: go("t_cat", chunks), whole output read; zero-copy t_cat: t_cat_zc, on wm_read_borrow and wm_write_reserve; raw: ArrayBuffers transferred over MessagePorts ' +
           'to a worker that transfers them back, same 512 KiB window (at least 2 writes in flight); the copying loop also ' +
           'copies each buffer into and out of a memory at every end, as a wasm runtime must (the practical limit); MB = 10^6 bytes',
       }),

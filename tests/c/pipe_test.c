@@ -701,6 +701,311 @@ static void frame_on_unknown_port(void) {
   CHECK_EQ(refused(), r0 + 2);
 }
 
+/* ---- zero-copy access ---- */
+
+static void borrow_local(void) {
+  wm_pipe r, w;
+  mk(&r, &w, 100);
+  const void *src = &src;
+  CHECK_EQ(wm_read_borrow(r, &src, 0), WM_ETIMEDOUT);
+  CHECK(src == NULL);
+  CHECK_EQ(wm_write(w, "hello", 5, 0), 0);
+  CHECK_EQ(wm_read_borrow(r, &src, 0), 5);
+  CHECK(!memcmp(src, "hello", 5));
+  CHECK_EQ(wm_read_commit(r, 6), WM_EINVAL); /* more than lent */
+  CHECK_EQ(wm_read_commit(r, 2), 0);
+  CHECK_EQ(wm_read_commit(r, 1), WM_EINVAL); /* the loan has ended */
+  CHECK_EQ(wm_read_commit(r, 0), 0);
+  CHECK_EQ(wm_read_borrow(r, &src, 0), 3);
+  CHECK(!memcmp(src, "llo", 3));
+  /* A read cancels the loan: it took the bytes lent. */
+  char b[8];
+  CHECK_EQ(wm_read(r, b, 1, 0), 1);
+  CHECK_EQ(wm_read_commit(r, 1), WM_EINVAL);
+  CHECK_EQ(wm_read_borrow(r, &src, 0), 2);
+  CHECK(!memcmp(src, "lo", 2));
+  CHECK_EQ(wm_read_commit(r, 2), 0);
+  CHECK_EQ(wm_close_error(w, -55), 0);
+  CHECK_EQ(wm_read_borrow(r, &src, -1), -55);
+  CHECK(src == NULL);
+  CHECK_EQ(wm_close(r), 0);
+
+  mk(&r, &w, 100);
+  CHECK_EQ(wm_write(w, "x", 1, 0), 0);
+  CHECK_EQ(wm_close(w), 0);
+  CHECK_EQ(wm_read_borrow(r, &src, 0), 1);
+  CHECK_EQ(wm_read_commit(r, 1), 0);
+  CHECK_EQ(wm_read_borrow(r, &src, -1), 0); /* EOF */
+  CHECK_EQ(wm_close(r), 0);
+  CHECK_EQ(wm_read_commit(r, 0), WM_EBADF);
+}
+
+static void borrow_reserve_wrong_ends(void) {
+  wm_pipe r, w;
+  mk(&r, &w, 100);
+  const void *src;
+  void *dst;
+  CHECK_EQ(wm_read_borrow(w, &src, 0), WM_EPERM);
+  CHECK_EQ(wm_read_commit(w, 0), WM_EPERM);
+  CHECK_EQ(wm_write_reserve(r, &dst, 0), WM_EPERM);
+  CHECK_EQ(wm_write_commit(r, 0), WM_EPERM);
+  CHECK_EQ(wm_read_borrow(r, NULL, 0), WM_EINVAL);
+  CHECK_EQ(wm_write_reserve(w, NULL, 0), WM_EINVAL);
+  CHECK_EQ(wm_read_borrow(WM_PIPE_NONE, &src, 0), WM_ENOPIPE);
+  CHECK_EQ(wm_write_reserve(WM_PIPE_NONE, &dst, 0), WM_ENOPIPE);
+  CHECK_EQ(wm_read_commit(WM_PIPE_NONE, 0), WM_ENOPIPE);
+  CHECK_EQ(wm_write_commit(WM_PIPE_NONE, 0), WM_ENOPIPE);
+  CHECK_EQ(wm_read_borrow((wm_pipe){12345}, &src, 0), WM_EBADF);
+  CHECK_EQ(wm_write_reserve((wm_pipe){12345}, &dst, 0), WM_EBADF);
+  CHECK_EQ(wm_close(r), 0);
+  CHECK_EQ(wm_write_reserve(w, &dst, 0), WM_EPIPE);
+  CHECK_EQ(wm_close(w), 0);
+}
+
+static void reserve_local(void) {
+  wm_pipe r, w;
+  mk(&r, &w, 100);
+  void *dst;
+  /* The room is what the window leaves. */
+  CHECK_EQ(wm_write(w, "abc", 3, 0), 0);
+  CHECK_EQ(wm_write_reserve(w, &dst, 0), 97);
+  memcpy(dst, "defg", 4);
+  CHECK_EQ(wm_write_commit(w, 98), WM_EINVAL);
+  CHECK_EQ(wm_write_commit(w, 4), 0);
+  CHECK_EQ(wm_write_commit(w, 1), WM_EINVAL); /* nothing reserved now */
+  char b[16];
+  CHECK_EQ(wm_read(r, b, sizeof b, 0), 7);
+  CHECK(!memcmp(b, "abcdefg", 7));
+  /* A write cancels the reservation, and goes first. */
+  CHECK_EQ(wm_write_reserve(w, &dst, 0), 100);
+  memcpy(dst, "zz", 2);
+  CHECK_EQ(wm_write(w, "y", 1, 0), 0);
+  CHECK_EQ(wm_write_commit(w, 2), WM_EINVAL);
+  CHECK_EQ(wm_read(r, b, sizeof b, 0), 1);
+  CHECK_EQ(b[0], 'y');
+  /* A full window leaves no room. */
+  static const uint8_t fill[100];
+  CHECK_EQ(wm_write(w, fill, 100, 0), 0);
+  CHECK_EQ(wm_write_reserve(w, &dst, 0), WM_ETIMEDOUT);
+  CHECK_EQ(wm_read(r, b, 10, 0), 10);
+  CHECK_EQ(wm_write_reserve(w, &dst, 0), 10);
+  /* The reader goes between reserve and commit: the bytes are lost. */
+  CHECK_EQ(wm_close(r), 0);
+  CHECK_EQ(wm_write_commit(w, 10), WM_EPIPE);
+  CHECK_EQ(wm_close(w), 0);
+}
+
+/* A local pipe's reservation is sized for the reader's ring: when the
+ * reader moves, the window counts bytes in flight instead, so the
+ * reservation is cancelled rather than let it overrun the window. */
+static void reserve_cancelled_when_reader_moves(void) {
+  wm_pipe r, w;
+  mk(&r, &w, 1000);
+  void *dst;
+  CHECK_EQ(wm_write(w, "abc", 3, 0), 0);
+  CHECK_EQ(wm_write_reserve(w, &dst, 0), 997);
+  int port = far_end(r);
+  CHECK_EQ(wm_write_commit(w, 997), WM_EINVAL);
+  CHECK_EQ(wm_close(w), 0);
+  stub_run();
+  uint8_t f[8];
+  CHECK_EQ(stub_recv(port, f, sizeof f), 1);
+  CHECK_EQ(f[0], WM__F_EOF);
+  stub_post(port, WM__F_RCLOSE, NULL, 0);
+  stub_run();
+  stub_close(port);
+}
+
+/* A lent slice stays where it is while the writer fills the rest of the
+ * window: the first borrow sized the ring to hold all of it. */
+static void borrow_stable_while_data_arrives(void) {
+  mk(&g_r, &g_w, 8192);
+  int port = far_end(g_w);
+  uint8_t b[8192];
+  for (size_t i = 0; i < sizeof b; i++) b[i] = pattern(i);
+  stub_post(port, WM__F_DATA, b, 10);
+  const void *src;
+  CHECK_EQ(wm_read_borrow(g_r, &src, 0), WM_ETIMEDOUT); /* starts the port */
+  stub_run();
+  CHECK_EQ(wm_read_borrow(g_r, &src, 0), 10);
+  for (size_t at = 10; at < sizeof b; at += 1000) {
+    size_t n = sizeof b - at < 1000 ? sizeof b - at : 1000;
+    stub_post(port, WM__F_DATA, b + at, n);
+    stub_run();
+  }
+  CHECK(!memcmp(src, b, 10));
+  CHECK_EQ(wm_read_commit(g_r, 10), 0);
+  size_t got = 10;
+  while (got < sizeof b) {
+    ssize_t n = wm_read_borrow(g_r, &src, 0);
+    CHECK(n > 0);
+    CHECK(!memcmp(src, b + got, (size_t)n));
+    CHECK_EQ(wm_read_commit(g_r, (size_t)n), 0);
+    got += (size_t)n;
+  }
+  CHECK_EQ(credits(port), 8192);
+  CHECK_EQ(wm_close(g_r), 0);
+  stub_run();
+  uint8_t f[8];
+  CHECK_EQ(stub_recv(port, f, sizeof f), 1);
+  CHECK_EQ(f[0], WM__F_RCLOSE);
+  stub_post(port, WM__F_EOF, NULL, 0);
+  stub_run();
+  stub_close(port);
+}
+
+static void reserve_across_flush_body(void) {
+  static const uint8_t head[10] = "0123456789";
+  CHECK_EQ(wm_write(g_w, head, 10, -1), 0); /* gathered */
+  void *dst;
+  CHECK_EQ(wm_write_reserve(g_w, &dst, -1), WM__CHUNK - 10);
+  memcpy(dst, "abc", 3);
+  /* Blocking ends the scheduler's run: what was gathered goes out, and
+   * the reservation stays good. */
+  wm_call c;
+  wm_opts o = WM_OPTS_INIT;
+  o.where = WM_HERE;
+  o.deadline = wm_now() + 5;
+  CHECK_EQ(wm_register("pipe_test_sleep", blocked_read), 0);
+  CHECK_EQ(wm_go(WM_PIPE_NONE, WM_PIPE_NONE, blocked_read, &o, &c), 0);
+  CHECK_EQ(wm_wait(c, -1), WM_ETIMEDOUT);
+  uint8_t f[32];
+  CHECK_EQ(stub_recv(g_port, f, sizeof f), 11);
+  CHECK(f[0] == WM__F_DATA && !memcmp(f + 1, head, 10));
+  CHECK_EQ(wm_write_commit(g_w, 3), 0);
+  CHECK_EQ(wm_close(g_w), 0);
+}
+
+static void reserve_across_flush(void) {
+  wm_pipe r2, w2;
+  mk(&g_r, &g_w, WM__DEFAULT_WINDOW);
+  mk(&r2, &w2, 100);
+  g_port = far_end(g_r);
+  g_r = r2; /* blocked_read waits on it */
+  in_fiber(reserve_across_flush_body);
+  stub_run();
+  uint8_t f[32];
+  CHECK_EQ(stub_recv(g_port, f, sizeof f), 4);
+  CHECK(f[0] == WM__F_DATA && !memcmp(f + 1, "abc", 3));
+  CHECK_EQ(stub_recv(g_port, f, sizeof f), 1);
+  CHECK_EQ(f[0], WM__F_EOF);
+  stub_post(g_port, WM__F_RCLOSE, NULL, 0);
+  stub_run();
+  stub_close(g_port);
+  CHECK_EQ(wm_close(r2), 0);
+  CHECK_EQ(wm_close(w2), 0);
+}
+
+/* A port-backed writer reserves no more than its window leaves, and sends
+ * the reserved chunk without a copy of its own. */
+static void reserve_bounded_by_window(void) {
+  mk(&g_r, &g_w, 1000);
+  int port = far_end(g_r);
+  void *dst;
+  CHECK_EQ(wm_write_reserve(g_w, &dst, 0), 1000);
+  for (size_t i = 0; i < 1000; i++) ((uint8_t *)dst)[i] = pattern(i);
+  CHECK_EQ(wm_write_commit(g_w, 1000), 0); /* outside a fiber: sent */
+  CHECK_EQ(drain_data(port, 0), 1000);
+  CHECK_EQ(wm_write_reserve(g_w, &dst, 0), WM_ETIMEDOUT);
+  credit(port, 300);
+  stub_run();
+  CHECK_EQ(wm_write_reserve(g_w, &dst, 0), 300);
+  CHECK_EQ(wm_write_commit(g_w, 0), 0);
+  CHECK_EQ(drain_data(port, 1000), 0);
+  CHECK_EQ(wm_close(g_w), 0);
+  stub_run();
+  uint8_t f[8];
+  CHECK_EQ(stub_recv(port, f, sizeof f), 1);
+  CHECK_EQ(f[0], WM__F_EOF);
+  stub_post(port, WM__F_RCLOSE, NULL, 0);
+  stub_run();
+  stub_close(port);
+}
+
+/* zc_producer writes g_total bytes of the pattern through reservations of
+ * varying use; zc_consumer reads them through loans, committing less than
+ * it was lent at times. */
+static int zc_producer(wm_pipe in, wm_pipe out) {
+  (void)in;
+  (void)out;
+  uint32_t seed = 11;
+  for (size_t sent = 0; sent < g_total;) {
+    void *dst;
+    ssize_t k = wm_write_reserve(g_w, &dst, -1);
+    CHECK(k > 0 && k <= (ssize_t)WM__CHUNK);
+    seed = seed * 1103515245u + 12345u;
+    size_t n = 1 + (seed >> 8) % (size_t)k;
+    if (n > g_total - sent) n = g_total - sent;
+    for (size_t i = 0; i < n; i++) ((uint8_t *)dst)[i] = pattern(sent + i);
+    CHECK_EQ(wm_write_commit(g_w, n), 0);
+    sent += n;
+  }
+  CHECK_EQ(wm_close(g_w), 0);
+  return 0;
+}
+
+static void zc_consumer(void) {
+  uint32_t seed = 5;
+  size_t got = 0;
+  for (;;) {
+    const void *src;
+    ssize_t n = wm_read_borrow(g_r, &src, -1);
+    CHECK(n >= 0);
+    if (!n) break;
+    seed = seed * 1103515245u + 12345u;
+    size_t k = 1 + (seed >> 8) % (size_t)n;
+    for (size_t i = 0; i < k; i++)
+      if (((const uint8_t *)src)[i] != pattern(got + i))
+        CHECK(!"stream corrupted");
+    CHECK_EQ(wm_read_commit(g_r, k), 0);
+    got += k;
+  }
+  CHECK_EQ(got, g_total);
+  CHECK_EQ(wm_close(g_r), 0);
+}
+
+static void zc_stream(size_t total) {
+  g_total = total;
+  wm_call c = go_here(zc_producer);
+  in_fiber(zc_consumer);
+  stub_run();
+  CHECK_EQ(wm_wait(c, 0), 0);
+}
+
+static void zc_local_stream(void) {
+  mk(&g_r, &g_w, 1000);
+  zc_stream(1 << 20);
+  mk(&g_r, &g_w, WM__DEFAULT_WINDOW);
+  zc_stream(3 << 20);
+}
+
+static void zc_ported_stream(void) {
+  mk(&g_r, &g_w, 4096);
+  loopback(&g_w);
+  zc_stream(1 << 20);
+  mk(&g_r, &g_w, WM__DEFAULT_WINDOW);
+  loopback(&g_r);
+  zc_stream(8 << 20);
+}
+
+/* The zero-copy ends and the copying ones speak the same stream. */
+static void zc_mixed_stream(void) {
+  mk(&g_r, &g_w, 3000);
+  loopback(&g_r);
+  g_total = 1 << 20;
+  wm_call c = go_here(producer);
+  in_fiber(zc_consumer);
+  stub_run();
+  CHECK_EQ(wm_wait(c, 0), 0);
+  mk(&g_r, &g_w, 3000);
+  loopback(&g_w);
+  g_total = 1 << 20;
+  c = go_here(zc_producer);
+  in_fiber(consumer);
+  stub_run();
+  CHECK_EQ(wm_wait(c, 0), 0);
+}
+
 /* ---- out of memory ---- */
 
 static void export_nomem_with(void (*arm)(long)) {
@@ -844,6 +1149,16 @@ int main(int argc, char **argv) {
       TEST(port_lost_under_reader, 0),
       TEST(port_lost_under_writer, 0),
       TEST(frame_on_unknown_port, 0),
+      TEST(borrow_local, 0),
+      TEST(borrow_reserve_wrong_ends, 0),
+      TEST(reserve_local, 0),
+      TEST(reserve_cancelled_when_reader_moves, 0),
+      TEST(borrow_stable_while_data_arrives, 0),
+      TEST(reserve_across_flush, T_FIBER),
+      TEST(reserve_bounded_by_window, 0),
+      TEST(zc_local_stream, T_FIBER),
+      TEST(zc_ported_stream, T_FIBER),
+      TEST(zc_mixed_stream, T_FIBER),
       TEST(export_nomem, T_FAILALLOC),
       TEST(import_nomem, T_FAILALLOC),
       TEST(import_nomem_closes_port, T_FAILALLOC),

@@ -36,6 +36,29 @@ test('writes of 0 bytes, 1 byte and many MiB arrive intact and in order', async 
   assert.deepEqual(await mesh.go('t_cat', new Uint8Array([42])).bytes(), new Uint8Array([42]));
 });
 
+test('the zero-copy C calls (t_cat_zc) carry writes of every size intact', async () => {
+  const data = pattern(5 << 20, 11);
+  const out = await mesh.go('t_cat_zc', chunked(data)).bytes();
+  assert.equal(out.length, data.length);
+  assert.equal(sha256(out), sha256(data));
+  assert.deepEqual(await mesh.go('t_cat_zc', new Uint8Array([42])).bytes(), new Uint8Array([42]));
+  assert.equal((await mesh.go('t_cat_zc', new Uint8Array(0)).bytes()).length, 0);
+  // A small window: reservations no bigger than the window allows.
+  const small = await mesh.go('t_cat_zc', chunked(data.subarray(0, 300000)), { window: 1024 }).bytes();
+  assert.equal(sha256(small), sha256(data.subarray(0, 300000)));
+});
+
+test('zero-copy and copying stages in one chain, across workers and within one', async () => {
+  const n = 3_000_000;
+  const fns = ['t_gen', 't_cat_zc', 't_cat', 't_cat_zc', 't_cat_zc', 't_cat', 't_cat_zc', 't_fnv'];
+  const h = await mesh.chain(fns, genHeader(n, 42), { window: 4096 }).bytes();
+  const gen = await mesh.go('t_gen', genHeader(n, 42)).bytes();
+  let x = 0xcbf29ce484222325n;
+  for (const b of gen) x = BigInt.asUintN(64, (x ^ BigInt(b)) * 0x100000001b3n);
+  assert.equal(new DataView(h.buffer, h.byteOffset).getBigUint64(0, true), x);
+  assert.equal(await mesh.chain(['t_cat_zc', 't_upper', 't_cat_zc'], 'zero copy').text(), 'ZERO COPY');
+});
+
 test('a C writer with writes of random sizes, hashed by C and by JS', async () => {
   const n = 3_000_000;
   const gen = await mesh.go('t_gen', genHeader(n, 99)).bytes();
