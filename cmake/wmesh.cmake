@@ -4,20 +4,29 @@
 #   include(${CMAKE_SOURCE_DIR}/node_modules/wmesh/cmake/wmesh.cmake)
 #   wmesh_add_module(shout shout.c)
 #
-# wmesh_add_module(target sources...) builds a module (target.js and
+# wmesh_add_module(target [STD] sources...) builds a module (target.js and
 # target.wasm in the build directory) from C sources whose functions are
 # registered with WM_EXPORT, linked against the wmesh runtime, and writes
 # beside it target.d.ts, the TypeScript names of its functions (below), and
 # target.mjs, the glue as an ES module, for pages with a strict Content
 # Security Policy (pass it as createMesh's `module` there).
 #
+# With STD, the module also has every function of the standard module
+# (deflate, inflate, sha256, img_*...: the README's "Standard module"),
+# linked whole from the library libwmesh_std.a, so that one chain can mix
+# them with the module's own; include/wmesh_std.h declares the compression
+# functions for C and the module's error codes:
+#
+#   wmesh_add_module(mine STD mine.c)   # mesh.chain(['mine', 'deflate'], x)
+#
 # wmesh_declare_functions(target names...) adds names to target.d.ts:
 # functions registered by hand with wm_register, which the .wasm does not
 # mark (WM_EXPORT and WM_EXPORT_AS do).
 #
 # In this repository, CMakeLists.txt builds the runtime (target wmesh) from
-# source before including this file. From the npm package, the runtime
-# comes prebuilt, found relative to this file: ../dist/libwmesh.a and
+# source before including this file, and the standard library (target
+# wmesh_std_lib) too. From the npm package, both come prebuilt, found
+# relative to this file: ../dist/libwmesh.a, ../dist/libwmesh_std.a and
 # ../include. It was built with Debian's emscripten 3.1.6; link it with the
 # same emcc.
 #
@@ -123,6 +132,17 @@ if(NOT TARGET wmesh)
     IMPORTED_LOCATION "${WMESH_ROOT}/dist/libwmesh.a"
     INTERFACE_INCLUDE_DIRECTORIES "${WMESH_ROOT}/include")
 endif()
+# The standard library, for wmesh_add_module(... STD ...).
+if(NOT TARGET wmesh_std_lib)
+  get_filename_component(WMESH_ROOT "${CMAKE_CURRENT_LIST_DIR}/.." ABSOLUTE)
+  if(EXISTS "${WMESH_ROOT}/dist/libwmesh_std.a")
+    add_library(wmesh_std_lib STATIC IMPORTED)
+    set_target_properties(wmesh_std_lib PROPERTIES
+      IMPORTED_LOCATION "${WMESH_ROOT}/dist/libwmesh_std.a"
+      INTERFACE_INCLUDE_DIRECTORIES "${WMESH_ROOT}/include"
+      INTERFACE_LINK_LIBRARIES wmesh)
+  endif()
+endif()
 
 # ---- Debian's emscripten, without incantations -------------------------------
 
@@ -206,9 +226,27 @@ set(WMESH_LINK_FLAGS
 
 set(WMESH_CMAKE_FILE "${CMAKE_CURRENT_LIST_FILE}")
 
+# The standard library's functions that it registers by hand (wm_register,
+# not WM_EXPORT), so that the .wasm does not mark them: a module with STD
+# declares them in its .d.ts.
+set(WMESH_STD_HAND_REGISTERED img_grayscale img_blur sha256 fnv1a64)
+
 function(wmesh_add_module target)
-  add_executable(${target} ${ARGN})
+  cmake_parse_arguments(PARSE_ARGV 1 _wmesh "STD" "" "")
+  add_executable(${target} ${_wmesh_UNPARSED_ARGUMENTS})
   target_link_libraries(${target} PRIVATE wmesh)
+  if(_wmesh_STD)
+    if(NOT TARGET wmesh_std_lib)
+      message(FATAL_ERROR "wmesh_add_module(${target} STD): no standard library "
+                          "(dist/libwmesh_std.a beside this file's folder)")
+    endif()
+    # Whole: its functions register themselves from constructors, which
+    # nothing references, so that the linker would otherwise drop them.
+    # (lld takes archives in any order: the runtime may come after.)
+    target_link_libraries(${target} PRIVATE
+      -Wl,--whole-archive wmesh_std_lib -Wl,--no-whole-archive)
+    set_property(TARGET ${target} APPEND PROPERTY WMESH_FUNCTIONS ${WMESH_STD_HAND_REGISTERED})
+  endif()
   # Registration runs from constructors; keep every object of the sources.
   target_link_options(${target} PRIVATE ${WMESH_LINK_FLAGS})
   set_target_properties(${target} PROPERTIES SUFFIX ".js")
