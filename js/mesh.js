@@ -172,8 +172,7 @@ export class Mesh extends EventTarget {
     // Everything here: a local call, with no NATS between.
     if (stages.every((h) => h === cl.id)) return /** @type {Call} */ (this.calls.call(fns, input, rest).call);
     if (c.signal?.aborted) throw c.signal.reason;
-    const strNames = keys.map((k) => (typeof k === 'string' ? k : String(k)));
-    const { output, result } = cl.call(strNames, stages, input, {
+    const { output, result } = cl.call(keys, stages, input, {
       timeout: c.timeout,
       grace: c.grace,
       window: c.window,

@@ -16,5 +16,7 @@ bash scripts/native-tests.sh
 # The benchmarks, small, so that they keep working (no timing is asserted).
 node tests/bench/run.mjs --quick
 node --test --test-concurrency=1 tests/node/
+# Hosts of one mesh through NATS: a nats-server of their own, host processes.
+node --test --test-concurrency=1 tests/cluster/
 node --test --test-concurrency=1 tests/browser/
 node --test --test-concurrency=1 tests/package/

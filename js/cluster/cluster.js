@@ -48,7 +48,7 @@ import { KEY_RE, StreamReceiver, StreamSender, T_DATA, decodeFrame } from './str
  *
  * @typedef {object} Seg a segment of a remote call, as the caller keeps it
  * @property {string} host
- * @property {string[]} fns
+ * @property {(string | number)[]} fns
  * @property {WmError | null | undefined} end undefined while it runs;
  *   null if it ended with 0
  */
@@ -546,7 +546,8 @@ export class Cluster {
   /**
    * call runs fns on other hosts: stage i on host stageHosts[i] (a run of
    * stages on one host is one segment there). Returns what a Call needs.
-   * @param {string[]} fns registered names
+   * @param {(string | number)[]} fns registered names (an index is passed
+   *   as is, for the host to refuse if the module does not export it)
    * @param {string[]} stageHosts
    * @param {Input} input
    * @param {{ timeout: number, grace: number, window: number, signal?: AbortSignal, output: boolean }} o

@@ -2,17 +2,18 @@
 // mesh given on the command line, says "ready <id>" on stdout, answers
 // "stats" on stdin with its cluster stats as JSON, and closes on "close"
 // (or dies by SIGKILL, as the tests please).
-//   node tests/cluster/host.mjs <nats url> <mesh name> <host id> [workers]
+//   node tests/cluster/host.mjs <nats url> <mesh name> <host id> [workers] [module]
 import { createInterface } from 'node:readline';
 
 import { createMesh } from '../../js/index.js';
 import { TEST_MODULE } from '../node/helpers.mjs';
+import { HEARTBEAT } from './hosts.mjs';
 
-const [url, name, host, workers = '1'] = process.argv.slice(2);
+const [url, name, host, workers = '1', module = TEST_MODULE] = process.argv.slice(2);
 const mesh = await createMesh({
-  module: TEST_MODULE,
+  module,
   workers: Number(workers),
-  cluster: { servers: url, name, host, heartbeat: 200 },
+  cluster: { servers: url, name, host, heartbeat: HEARTBEAT },
 });
 process.stdout.write(`ready ${mesh.cluster?.id}\n`);
 for await (const line of createInterface({ input: process.stdin })) {
