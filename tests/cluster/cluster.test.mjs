@@ -146,6 +146,26 @@ describe('a mesh of hosts through NATS', () => {
     await allIdle();
   });
 
+  test('spill: calls stay here until this host is full, then go where there is room', async () => {
+    const before = await Promise.all(hosts.map((h) => h.stats()));
+    const sent0 = me.cluster?.counts.sentTotal ?? 0;
+    // 64 run here at once (1 worker, concurrency 64); the rest spill.
+    const calls = [];
+    for (let i = 0; i < 300; i++) calls.push(me.go('t_sleep', new Uint8Array([5]), { spill: true }).text());
+    assert.deepEqual(new Set(await Promise.all(calls)), new Set(['slept']));
+    const spilled = (me.cluster?.counts.sentTotal ?? 0) - sent0;
+    assert.ok(spilled > 0 && spilled <= 300 - 64, `${spilled} spilled`);
+    const after = await Promise.all(hosts.map((h) => h.stats()));
+    const served = after.reduce((n, s, i) => n + s.servedTotal - before[i].servedTotal, 0);
+    assert.equal(served, spilled);
+    // Calls without spill stay here, however busy this host is.
+    const local = [];
+    for (let i = 0; i < 100; i++) local.push(me.go('t_sleep', new Uint8Array([1])).result);
+    await Promise.all(local);
+    assert.equal(me.cluster?.counts.sentTotal, sent0 + spilled);
+    await allIdle();
+  });
+
   test('a deadline and a cancel reach the host that runs the call', async () => {
     // t_sleep parks for 10 ms per the input byte's value (2.5 s here), and
     // says -4001 if the call's deadline woke it first.
