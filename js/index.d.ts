@@ -28,7 +28,39 @@ export interface MeshOptions {
   concurrency?: number;
   /** Calls waiting for a worker, at most; past it calls fail with WM_EBUSY. Default 65536. */
   queue?: number;
+  /**
+   * Join a mesh of hosts through NATS: hosts running the same module (by
+   * the SHA-256 of its .wasm) under the same `name` serve each other's
+   * calls. Without it, the mesh is this process's (or page's) alone.
+   */
+  cluster?: ClusterOptions;
 }
+
+/** How a host joins a mesh of hosts (MeshOptions.cluster). */
+export interface ClusterOptions {
+  /** NATS servers, e.g. 'nats://10.0.0.5:4222' (Node: needs the package
+   * @nats-io/transport-node). */
+  servers?: string | string[];
+  /** A NatsConnection made by the caller; in a browser the only way (make
+   * it with wsconnect of @nats-io/nats-core). The mesh does not close it. */
+  connection?: unknown;
+  /** The mesh's name: hosts of one name serve each other. Default 'default'. */
+  name?: string;
+  /** This host's id: letters, digits, '-', '_'. Default: random. */
+  host?: string;
+  /** Milliseconds between heartbeats; a host silent for 3 of them is gone
+   * (its calls fail with WM_EDIED). Default 1000. */
+  heartbeat?: number;
+  /** Further NATS connection options (user, pass, token, tls, ...). */
+  nats?: Record<string, unknown>;
+}
+
+/**
+ * Where a call runs among hosts: 'cluster' (a call: the least-loaded host,
+ * this one included; a chain: its stages spread over every host), one
+ * host, or (a chain) its stages spread over the hosts listed, in order.
+ */
+export type HostWhere = 'cluster' | { host: string } | { hosts: string[] };
 
 export interface CallOptions {
   /**
@@ -62,6 +94,39 @@ export interface CallOptions {
   output?: boolean;
 }
 
+/** A call's options in a mesh of hosts (MeshOptions.cluster). */
+export interface HostCallOptions extends Omit<CallOptions, 'where'> {
+  /** A worker here (as CallOptions), or hosts (HostWhere). */
+  where?: CallOptions['where'] | HostWhere;
+  /** Run here while this host has room (workers × concurrency), else on
+   * the least-loaded host with room. Default false. */
+  spill?: boolean;
+}
+
+/** What a host knows of the mesh of hosts (MeshStats.cluster). */
+export interface ClusterStats {
+  host: string;
+  name: string;
+  /** the other hosts: capacity, load at their last heartbeat, segments in
+   * flight to them and from them, ms since their last message */
+  hosts: { host: string; cap: number; load: number; inflightTo: number; inflightFrom: number; lastSeenMs: number }[];
+  /** calls made here and running elsewhere */
+  callsOut: number;
+  /** segments of other hosts' calls running here */
+  segmentsServed: number;
+  /** streams between hosts open here */
+  streams: number;
+  /** messages refused as malformed */
+  forged: number;
+  /** hosts refused for running another module */
+  refused: number;
+  /** messages for no call or stream here (late, or of a host gone) */
+  stray: number;
+  servedTotal: number;
+  sentTotal: number;
+  hostsGone: number;
+}
+
 /** Counters of what is alive in one instance. */
 export interface InstanceStats {
   fibers: number;
@@ -88,8 +153,11 @@ export interface MeshStats {
   /** the sum over every instance, plus pendingJs (calls whose result JS
    * still waits for), workers (alive), workersDead (not yet replaced),
    * restarts (workers replaced so far) and unresponsive (workers that did
-   * not answer in time: one computing without blocking) */
+   * not answer in time: one computing without blocking); in a mesh of
+   * hosts, remoteCalls (calls and segments in flight to and from others) */
   total: Record<string, number>;
+  /** in a mesh of hosts: the others, and this host's counts */
+  cluster?: ClusterStats;
 }
 
 /** One call in flight. */
@@ -142,6 +210,13 @@ export interface MeshEventMap {
   /** A replacement died before it was ready; the next is tried after
    * `retryIn` ms (doubling, from 50 ms to 2 s). */
   workerstartfail: CustomEvent<{ worker: number; error: string; retryIn: number }>;
+  /** In a mesh of hosts: a host running the same module joined. */
+  hostjoin: CustomEvent<{ host: string }>;
+  /** A host left, or was lost (its heartbeats stopped, or NATS was lost):
+   * its calls failed with WM_EDIED. */
+  hostexit: CustomEvent<{ host: string; reason: string }>;
+  /** A host of the same mesh name runs another module: refused. */
+  hostrefused: CustomEvent<{ host: string; reason: string }>;
 }
 
 /**
@@ -176,20 +251,23 @@ export declare class Mesh<F extends string = FnName> extends EventTarget impleme
   readonly size: number;
   /** How many workers have died and been replaced. */
   readonly restarts: number;
+  /** In a mesh of hosts: this host's id, and the others' ids (by heartbeat). */
+  readonly cluster: { readonly id: string; readonly name: string; readonly peers: ReadonlyMap<string, unknown> } | null;
   /**
    * Calls one function with input, streaming its output. An unknown name or
    * an option out of range throws a WmError at once, and a name, option or
    * input of the wrong type a TypeError, before anything of the call exists;
    * every later failure rejects call.result and errors call.output.
    */
-  go(fn: F, input?: Input, opts?: CallOptions): Call;
+  go(fn: F, input?: Input, opts?: HostCallOptions): Call;
   /**
    * Runs functions as a pipeline spread over the workers: with no more
    * stages than workers each stage gets its own, with more, neighbouring
    * stages share one on local pipes; pipes between workers join them
-   * directly.
+   * directly. In a mesh of hosts, `where` may spread the stages over hosts:
+   * bytes then go from host to host directly, never through this one.
    */
-  chain(fns: F[], input?: Input, opts?: CallOptions): Call;
+  chain(fns: F[], input?: Input, opts?: HostCallOptions): Call;
   /**
    * Starts a service (a function that calls wm_ready() once it can serve)
    * and resolves when it is ready; rejects with its error if it ends first

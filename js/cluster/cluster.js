@@ -34,7 +34,7 @@ import { KEY_RE, StreamReceiver, StreamSender, T_DATA, decodeFrame } from './str
  * @property {string} [host] this host's id (default: random)
  * @property {number} [heartbeat] ms between heartbeats (default 1000); a
  *   host silent for 3 heartbeats is gone
- * @property {object} [nats] further NATS connection options (user, pass,
+ * @property {Record<string, unknown>} [nats] further NATS connection options (user, pass,
  *   token, tls, ...), passed through to connect
  *
  * @typedef {object} Peer a host this one knows
