@@ -7,7 +7,8 @@
 //   node tests/bench/run.mjs [--quick] [--json FILE] [--only id,id...]
 //
 // Groups: rtt, throughput, payload, pipe, chain, startup, cpu (needs the bench
-// module, build/wmesh_bench.js, from bench_fns.c), memory.
+// module, build/wmesh_bench.js, from bench_fns.c), memory, fanout, browser,
+// cluster (hosts through a nats-server of its own).
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
@@ -17,6 +18,7 @@ import { parseArgs } from 'node:util';
 
 import chain from './chain.mjs';
 import browser from './browser.mjs';
+import cluster from './cluster.mjs';
 import cpu from './cpu.mjs';
 import fanout from './fanout.mjs';
 import memory from './memory.mjs';
@@ -49,7 +51,7 @@ import { table } from './table.mjs';
 const DISTURBED = 0.1;
 
 /** @type {Group[]} */
-const groups = [rtt, throughput, payload, pipe, chain, startup, cpu, memory, fanout, browser];
+const groups = [rtt, throughput, payload, pipe, chain, startup, cpu, memory, fanout, browser, cluster];
 
 const { values } = parseArgs({
   options: {

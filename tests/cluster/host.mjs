@@ -2,16 +2,17 @@
 // mesh given on the command line, says "ready <id>" on stdout, answers
 // "stats" on stdin with its cluster stats as JSON, and closes on "close"
 // (or dies by SIGKILL, as the tests please).
-//   node tests/cluster/host.mjs <nats url> <mesh name> <host id> [workers] [module]
+//   node tests/cluster/host.mjs <nats url> <mesh name> <host id> [workers] [module [wasm]]
 import { createInterface } from 'node:readline';
 
 import { createMesh } from '../../js/index.js';
 import { TEST_MODULE } from '../node/helpers.mjs';
 import { HEARTBEAT } from './hosts.mjs';
 
-const [url, name, host, workers = '1', module = TEST_MODULE] = process.argv.slice(2);
+const [url, name, host, workers = '1', module = TEST_MODULE, wasm] = process.argv.slice(2);
 const mesh = await createMesh({
   module,
+  wasm,
   workers: Number(workers),
   cluster: { servers: url, name, host, heartbeat: HEARTBEAT },
 });

@@ -20,12 +20,13 @@ export class HostProc {
 
   /**
    * @param {string} url @param {string} name @param {string} id
-   * @param {{ workers?: number, module?: string }} [o]
+   * @param {{ workers?: number, module?: string, wasm?: string }} [o]
    */
   constructor(url, name, id, o = {}) {
     this.id = id;
     const args = [HOST, url, name, id, String(o.workers ?? 1)];
     if (o.module) args.push(o.module);
+    if (o.wasm) args.push(o.wasm);
     this.proc = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
     this.exited = new Promise((r) => this.proc.on('exit', (code, sig) => r(sig ?? code)));
     createInterface({ input: /** @type {import('node:stream').Readable} */ (this.proc.stdout) }).on('line', (l) =>
