@@ -395,8 +395,8 @@ export class Mesh extends EventTarget {
     const calls = this.calls;
     calls.closing = true;
     const timeout = o.timeout ?? 5000;
-    if (calls.pending.size && timeout > 0) {
-      const all = calls.settled();
+    if ((calls.pending.size || this.cluster?.calls.size) && timeout > 0) {
+      const all = Promise.all([calls.settled(), this.cluster?.settled()]);
       let timer;
       await Promise.race([all, new Promise((r) => (timer = setTimeout(r, timeout)))]);
       clearTimeout(timer);

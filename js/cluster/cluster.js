@@ -77,7 +77,7 @@ const decoder = new TextDecoder();
 export class Cluster {
   /** @type {Map<string, Peer>} */
   peers = new Map();
-  /** the remote calls made here, by key @type {Map<string, { segs: Seg[], settle: () => void, cancel: (grace: number) => void }>} */
+  /** the remote calls made here, by key @type {Map<string, { segs: Seg[], settle: () => void, cancel: (grace: number) => void, done: Promise<unknown> }>} */
   calls = new Map();
   /** segments served here, by "call/seg" @type {Map<string, { from: string, ac: AbortController }>} */
   served = new Map();
@@ -490,7 +490,8 @@ export class Cluster {
     this.peers.delete(id);
     this.counts.hostsGone++;
     p.link.gone(why);
-    const died = () => new WmError(codes.WM_EDIED, `host ${id} (${why})`);
+    // Calls cut off by this host's own close fail as every call does then.
+    const died = () => new WmError(this.closed ? codes.WM_ECLOSED : codes.WM_EDIED, `host ${id} (${why})`);
     for (const r of this.receivers.values()) if (r.peer === id) r.rx.fail(died());
     for (const s of this.senders.values()) if (s.peer === id) s.tx.fail(died());
     for (const s of this.served.values()) if (s.from === id) s.ac.abort(new WmError(codes.WM_ECANCELED));
@@ -580,7 +581,7 @@ export class Cluster {
         if (s.host === this.id) this.served.get(`${key}/${i}`)?.ac.abort(new WmError(codes.WM_ECANCELED));
         else this.#send(s.host, { t: 'cancel', call: key, grace });
       });
-    this.calls.set(key, { segs, settle: () => settle(0), cancel });
+    this.calls.set(key, { segs, settle: () => settle(0), cancel, done: settled });
     o.signal?.addEventListener('abort', () => cancel(o.grace), { once: true });
     const last = segs.length - 1;
     // The caller's own ends: the output of a last segment elsewhere, and
@@ -665,6 +666,11 @@ export class Cluster {
       lines.push(`  call ${k} to ${c.segs.map((s) => `${s.host}[${s.fns.join('|')}]${s.end === undefined ? '' : s.end ? ` ${s.end.code}` : ' 0'}`).join(' > ')}\n`);
     for (const [k, s] of this.served) lines.push(`  serving ${k} for ${s.from}\n`);
     return lines.join('');
+  }
+
+  /** settled resolves once every call made here so far has settled. */
+  settled() {
+    return Promise.all([...this.calls.values()].map((c) => c.done));
   }
 
   /**

@@ -270,6 +270,23 @@ describe('a mesh of hosts through NATS', () => {
     await allIdle();
   });
 
+  test('close() lets calls on other hosts finish, then cuts them off with WM_ECLOSED', async () => {
+    const m = await createMesh({ module: TEST_MODULE, workers: 1, cluster: { servers: nats.url, name: NAME, host: 'closer', heartbeat: HEARTBEAT } });
+    await until(() => m.cluster?.peers.has('h1') ?? false, 'h1 known');
+    const finishes = m.go('t_sleep', new Uint8Array([5]), { where: { host: 'h1' } });
+    await m.close();
+    assert.equal(await finishes.text(), 'slept', 'finished within the default timeout');
+    assert.throws(() => m.go('t_cat', '', { where: { host: 'h1' } }), (e) => e instanceof WmError && e.code === codes.WM_ECLOSED);
+    const m2 = await createMesh({ module: TEST_MODULE, workers: 1, cluster: { servers: nats.url, name: NAME, host: 'closer2', heartbeat: HEARTBEAT } });
+    await until(() => m2.cluster?.peers.has('h2') ?? false, 'h2 known');
+    const cut = m2.go('t_sleep', new Uint8Array([200]), { where: { host: 'h2' } });
+    await m2.close({ timeout: 0 });
+    await assert.rejects(cut.result, (e) => e instanceof WmError && e.code === codes.WM_ECLOSED);
+    // The hosts heard the goodbye: no waiting for heartbeats to stop.
+    await until(() => !me.cluster?.peers.has('closer') && !me.cluster?.peers.has('closer2'), 'both gone');
+    await allIdle();
+  });
+
   test('stats and dump show the other hosts and what is in flight to them', async () => {
     const c = me.go('t_sleep', new Uint8Array([30]), { where: { host: 'h2' } });
     const s = await me.stats();
