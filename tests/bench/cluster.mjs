@@ -15,7 +15,7 @@ import { connect } from '@nats-io/transport-node';
 
 import { createMesh } from '../../js/index.js';
 import { HostProc, until } from '../cluster/hosts.mjs';
-import { NatsServer } from '../cluster/nats.mjs';
+import { NatsServer } from '../../scripts/nats-server.mjs';
 import { MiB, interleaved, row, warmup } from './stats.mjs';
 
 /** @typedef {import('./run.mjs').Ctx} Ctx */

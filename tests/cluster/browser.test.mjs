@@ -12,7 +12,7 @@ import { launch } from '../browser/launch.mjs';
 import { serve } from '../browser/server.mjs';
 import { TEST_MODULE } from '../node/helpers.mjs';
 import { HEARTBEAT, HostProc, idle, until } from './hosts.mjs';
-import { NatsServer } from './nats.mjs';
+import { NatsServer } from '../../scripts/nats-server.mjs';
 
 const NAME = 'web';
 

@@ -13,7 +13,7 @@ import { WmError, codes, createMesh } from '../../js/index.js';
 import { TEST_MODULE } from '../node/helpers.mjs';
 import { encodeFrame, T_DATA } from '../../js/cluster/stream.js';
 import { HEARTBEAT, HostProc, idle, until } from './hosts.mjs';
-import { NatsServer } from './nats.mjs';
+import { NatsServer } from '../../scripts/nats-server.mjs';
 
 const NAME = 'tests';
 const BENCH_MODULE = fileURLToPath(new URL('../../build/wmesh_bench.js', import.meta.url));

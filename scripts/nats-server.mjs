@@ -1,5 +1,6 @@
-// nats.mjs: a nats-server of the tests' own, on free loopback ports (client
-// and WebSocket), from a generated config; stopped and restarted at will.
+// nats-server.mjs: a nats-server of our own (tests, bench, demos/cluster),
+// on free loopback ports (client and WebSocket), from a generated config;
+// stopped and restarted at will.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect as tcpConnect } from 'node:net';
