@@ -2,9 +2,11 @@
 // on. A link joins two instances: the main thread's and a worker's. The
 // supervisor (js/supervisor.js) and the worker side (js/serve.js) know a
 // peer only through a Link; js/link/port.js is the implementation over
-// postMessage (a Worker, a MessagePort, a worker's own scope). A link over
-// shared memory or a network would be another implementation of the same
-// four methods, with no change to the C core, js/host.js or the calls.
+// postMessage (a Worker, a MessagePort, a worker's own scope), and
+// js/link/nats.js the one between two hosts over NATS (js/cluster, which
+// carries the hosts' own protocol on it). Another transport is another
+// implementation of the same four methods, with no change to the C core,
+// js/host.js or the calls.
 //
 // What a link carries (docs/ARCHITECTURE.md, "JS modules and links"):
 //   - control messages (js/host.js CtrlMessage): a string, { t: 'f' } or

@@ -1,7 +1,7 @@
-// link/port.js: the Link (js/link/link.js) over postMessage, the only
-// transport there is so far. Every endpoint that has postMessage is one: a
-// Node worker_threads Worker or its parentPort, a Web Worker or its scope,
-// a MessagePort. postMessage keeps the order, moves what the transfer list
+// link/port.js: the Link (js/link/link.js) over postMessage, the
+// transport within one process (js/link/nats.js joins hosts). Every
+// endpoint that has postMessage is one: a Node worker_threads Worker or its
+// parentPort, a Web Worker or its scope, a MessagePort. postMessage keeps the order, moves what the transfer list
 // names, and carries a MessagePort across, so a link of this kind carries
 // every control frame as it is.
 //
