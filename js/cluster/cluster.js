@@ -369,13 +369,15 @@ export class Cluster {
   /**
    * #receive makes the receiver of stream key, written by host peer.
    * @param {string} key @param {string} peer @param {number} window
+   * @param {boolean} [implied] the sender starts with a window's credit
    */
-  #receive(key, peer, window) {
+  #receive(key, peer, window, implied = false) {
     const rx = new StreamReceiver(
       key,
       window,
       (n) => this.#send(peer, { t: 'credit', s: key, n }),
       () => this.#send(peer, { t: 'sabort', s: key, code: codes.WM_EPIPE }),
+      implied,
     );
     this.receivers.set(key, { rx, peer });
     if (!this.peers.has(peer)) rx.fail(new WmError(codes.WM_EDIED, `host ${peer}`));
@@ -427,6 +429,9 @@ export class Cluster {
     this.counts.servedTotal++;
     const rx = m.in ? this.#receive(m.in, m.inFrom, m.window) : null;
     const tx = m.out ? this.#sendStream(m.out, m.outTo) : null;
+    // The caller made the receiver of its own output before it sent this
+    // request: no need to wait a round trip for its first credit.
+    if (tx && p && m.outTo === p.id) tx.credit(m.window);
     /** @type {WmError | null} */
     let err = null;
     try {
@@ -586,7 +591,7 @@ export class Cluster {
     const last = segs.length - 1;
     // The caller's own ends: the output of a last segment elsewhere, and
     // its input to a first segment elsewhere.
-    if (o.output && segs[last].host !== this.id) output = this.#receive(bounds[segs.length], segs[last].host, window).readable;
+    if (o.output && segs[last].host !== this.id) output = this.#receive(bounds[segs.length], segs[last].host, window, true).readable;
     const feed = segs[0].host !== this.id && input !== undefined ? this.#sendStream(bounds[0], segs[0].host) : null;
     segs.forEach((s, i) => {
       const first = i === 0;

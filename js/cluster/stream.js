@@ -192,8 +192,11 @@ export class StreamReceiver {
    * @param {number} window bytes in flight at most
    * @param {(n: number) => void} grant sends credit to the sender
    * @param {(reason: unknown) => void} cancelled the reader stopped early: tell the sender
+   * @param {boolean} [implied] the sender starts with the window as its
+   *   credit, without waiting for it: it knows this receiver was made
+   *   before it could send (the caller's own output)
    */
-  constructor(key, window, grant, cancelled) {
+  constructor(key, window, grant, cancelled, implied = false) {
     this.key = key;
     this.window = window;
     this.grant = grant;
@@ -202,7 +205,7 @@ export class StreamReceiver {
     this.cancelled = cancelled;
     /** @type {ReadableStream<Uint8Array>} */
     this.readable = new ReadableStream({ pull: (c) => this.#pull(c), cancel: () => this.stop() }, { highWaterMark: 0 });
-    grant(window);
+    if (!implied) grant(window);
   }
 
   /**
