@@ -107,7 +107,14 @@ export class Mesh extends EventTarget {
     if (!Number.isFinite(heartbeat) || heartbeat < 10) throw new TypeError('wmesh: createMesh: cluster.heartbeat must be at least 10 ms');
     const digest = await crypto.subtle.digest('SHA-256', /** @type {BufferSource} */ (bytes));
     const hash = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
-    const nc = c.connection ?? (await this.env.natsConnect({ ...c.nats, servers: c.servers }));
+    let nc = c.connection;
+    if (!nc)
+      try {
+        nc = await this.env.natsConnect({ ...c.nats, servers: c.servers });
+      } catch (e) {
+        const why = e instanceof Error ? e.message : String(e);
+        throw new Error(`wmesh: createMesh: cannot join mesh ${name} at NATS ${String(c.servers)}: ${why}`, { cause: e });
+      }
     const cl = new Cluster({
       nc,
       ownNc: !c.connection,

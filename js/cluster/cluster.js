@@ -121,6 +121,9 @@ export class Cluster {
     this.run = o.run;
     this.event = o.event;
     this.prefix = `wmesh.${o.name}`;
+    /** this process's own, so that another host with the same id is told
+     * apart from this one's hellos coming back */
+    this.nonce = Math.random().toString(36).slice(2, 12);
   }
 
   /** start subscribes, says hello, and watches the connection and the peers. */
@@ -170,7 +173,7 @@ export class Cluster {
   /** @param {boolean} ask ask every host to answer at once (joining) */
   #hello(ask) {
     const { cap, load } = this.local();
-    this.#publish(`${this.prefix}.hello`, { t: 'hello', v: V, from: this.id, hash: this.hash, cap, load, ask });
+    this.#publish(`${this.prefix}.hello`, { t: 'hello', v: V, from: this.id, nonce: this.nonce, hash: this.hash, cap, load, ask });
   }
 
   /** @param {string} subject @param {object} msg */
@@ -205,8 +208,7 @@ export class Cluster {
       return null;
     }
     if (m.hash !== this.hash) {
-      this.counts.refused++;
-      this.event('hostrefused', { host: m.from, reason: `another module (sha256 ${String(m.hash).slice(0, 12)}…, this host ${this.hash.slice(0, 12)}…)` });
+      this.#refuse(m.from, this.#otherModule(m.hash));
       return null;
     }
     const id = m.from;
@@ -228,6 +230,28 @@ export class Cluster {
     return p;
   }
 
+  /** @param {unknown} hash */
+  #otherModule(hash) {
+    return `another module (sha256 ${String(hash).slice(0, 12)}…, this host ${this.hash.slice(0, 12)}…)`;
+  }
+
+  /**
+   * #refuse counts a host refused, and reports it (once a heartbeat at
+   * most, not once a message). @param {string} host @param {string} reason
+   */
+  #refuse(host, reason) {
+    this.counts.refused++;
+    const now = Date.now();
+    const last = this.#reported.get(host) ?? 0;
+    if (now - last < this.heartbeat) return;
+    if (this.#reported.size >= EARLY_MAX) this.#reported.clear();
+    this.#reported.set(host, now);
+    this.event('hostrefused', { host, reason });
+  }
+
+  /** when each refused host was last reported @type {Map<string, number>} */
+  #reported = new Map();
+
   /**
    * #control takes a control message: JSON, checked field by field before
    * anything is done with it.
@@ -244,7 +268,12 @@ export class Cluster {
       this.counts.forged++;
       return;
     }
-    if (m.from === this.id) return; // its own hello
+    if (m.from === this.id) {
+      // Its own hello comes back; one of another process means two hosts
+      // share an id, and would each get half of the other's messages.
+      if (m.t === 'hello' && m.nonce !== this.nonce) this.#refuse(m.from, 'another host uses this id');
+      return;
+    }
     if (this.closed) return;
     const p = this.#peer(m);
     if (!p) return;
@@ -256,7 +285,13 @@ export class Cluster {
     const ok = () => this.#check(m);
     switch (m.t) {
       case 'hello':
-        if (!Number.isInteger(m.cap) || !Number.isInteger(m.load)) break;
+        if (!Number.isInteger(m.cap) || !Number.isInteger(m.load) || m.cap < 0 || m.load < 0) break;
+        // A host restarted under its id with another module is that id gone.
+        if (m.hash !== this.hash) {
+          this.#gone(p.id, 'now runs another module');
+          this.#refuse(p.id, this.#otherModule(m.hash));
+          return;
+        }
         p.cap = m.cap;
         p.load = m.load;
         // A joining host asks: it hears of this one at once, not a heartbeat later.
@@ -477,7 +512,10 @@ export class Cluster {
       return;
     }
     s.end = e;
-    if (p) p.inflight--;
+    if (s.host !== this.id) {
+      const owner = this.peers.get(s.host);
+      if (owner) owner.inflight--;
+    }
     // The first real failure cancels the rest: their end is its knock-on.
     if (e && !KNOCK_ON.has(e.code)) c.cancel(0);
     if (c.segs.every((x) => x.end !== undefined)) c.settle();
@@ -587,6 +625,19 @@ export class Cluster {
         else this.#send(s.host, { t: 'cancel', call: key, grace });
       });
     this.calls.set(key, { segs, settle: () => settle(0), cancel, done: settled });
+    // The hosts enforce the deadline; this guard settles the call if a
+    // host never answers (a host that heartbeats but does not serve, a
+    // reply lost with NATS): past the deadline, the grace and two
+    // heartbeats, what has not ended fails with WM_ETIMEDOUT.
+    const guard =
+      o.timeout >= 0
+        ? setTimeout(() => {
+            cancel(0);
+            segs.forEach((s, i) => {
+              if (s.end === undefined) this.#segDone(null, key, i, new WmError(codes.WM_ETIMEDOUT, `host ${s.host} did not answer`));
+            });
+          }, o.timeout + o.grace + 2 * this.heartbeat)
+        : undefined;
     o.signal?.addEventListener('abort', () => cancel(o.grace), { once: true });
     const last = segs.length - 1;
     // The caller's own ends: the output of a last segment elsewhere, and
@@ -627,6 +678,7 @@ export class Cluster {
     });
     feed?.pump(toStream(input));
     const result = settled.then(() => {
+      clearTimeout(guard);
       this.calls.delete(key);
       // An input the first segment never read to its end is not waited for.
       feed?.fail(new WmError(codes.WM_ECANCELED));

@@ -259,6 +259,52 @@ describe('a mesh of hosts through NATS', () => {
     await allIdle();
   });
 
+  test('a host that heartbeats but never answers: a call with a timeout still fails, with WM_ETIMEDOUT', async () => {
+    const nc = await connect({ servers: nats.url });
+    const hash = createHash('sha256').update(readFileSync(TEST_MODULE.replace(/\.js$/, '.wasm'))).digest('hex');
+    const hello = () => nc.publish(`wmesh.${NAME}.hello`, JSON.stringify({ t: 'hello', v: 1, from: 'mute', nonce: 'x', hash, cap: 64, load: 0, ask: false }));
+    hello();
+    const beat = setInterval(hello, HEARTBEAT / 2);
+    try {
+      await until(() => me.cluster?.peers.has('mute') ?? false, 'mute known');
+      const c = me.go('t_noop', undefined, { where: { host: 'mute' }, timeout: 50, grace: 0 });
+      await assert.rejects(c.result, (e) => e instanceof WmError && e.code === codes.WM_ETIMEDOUT && /mute did not answer/.test(e.message));
+      assert.equal(me.cluster?.peers.get('mute')?.inflight, 0);
+    } finally {
+      clearInterval(beat);
+      await nc.close();
+    }
+    await until(() => !me.cluster?.peers.has('mute'), 'mute gone');
+    await allIdle();
+  });
+
+  test('two hosts with one id are told of it; a host that changes module is dropped', async () => {
+    const refused = [];
+    const listen = (/** @type {Event} */ e) => refused.push(/** @type {CustomEvent} */ (e).detail);
+    me.addEventListener('hostrefused', listen);
+    const nc = await connect({ servers: nats.url });
+    nc.publish(`wmesh.${NAME}.hello`, JSON.stringify({ t: 'hello', v: 1, from: 'me', nonce: 'impostor', hash: 'ab'.repeat(32), cap: 1, load: 0 }));
+    await until(() => refused.some((d) => d.host === 'me' && /another host uses this id/.test(d.reason)), 'the clash reported');
+    // h3 restarted under its id with another module (forged here).
+    nc.publish(`wmesh.${NAME}.hello`, JSON.stringify({ t: 'hello', v: 1, from: 'h3', nonce: 'n', hash: 'cd'.repeat(32), cap: 1, load: 0 }));
+    await until(() => refused.some((d) => d.host === 'h3'), 'h3 refused');
+    me.removeEventListener('hostrefused', listen);
+    await nc.close();
+    // Its next real heartbeat brings it back.
+    await until(() => me.cluster?.peers.has('h3') ?? false, 'h3 back');
+  });
+
+  test('createMesh names the NATS server it cannot reach, and leaves nothing running', async () => {
+    const dead = "nats://127.0.0.1:1";
+    await assert.rejects(
+      createMesh({ module: TEST_MODULE, workers: 1, cluster: { servers: dead, name: NAME } }),
+      (e) => e instanceof Error && e.message.includes(`cannot join mesh ${NAME} at NATS ${dead}`),
+    );
+    await assert.rejects(createMesh({ module: TEST_MODULE, workers: 1, cluster: { servers: nats.url, name: 'a.b' } }), TypeError);
+    await assert.rejects(createMesh({ module: TEST_MODULE, workers: 1, cluster: { name: NAME } }), /needs servers/);
+    await assert.rejects(createMesh({ module: TEST_MODULE, workers: 1, cluster: { servers: nats.url, hartbeat: 5 } }), /unknown option 'hartbeat'/);
+  });
+
   test('the NATS server restarted: calls in flight fail cleanly, new ones work after reconnect', async () => {
     const c = me.go('t_sleep', new Uint8Array([200]), { where: { host: 'h1' } });
     await until(async () => (await hosts[0].stats()).segmentsServed === 1, 'h1 serving');
