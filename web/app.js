@@ -10,6 +10,24 @@ import { countJs, makeText, wordCount } from '../demos/mapreduce/wordcount.js';
 import { numbers } from '../demos/nested/numbers.js';
 
 const MODULE = new URL('../build/wmesh_demos.js', import.meta.url);
+/** ?nats=ws://host:port (and &mesh=name): the page joins a mesh of hosts
+ * as a host of its own, through nats-server's WebSocket listener, and the
+ * live view shows the other hosts (demos/cluster/run.mjs --web). */
+const QUERY = new URLSearchParams(location.search);
+const NATS = QUERY.get('nats');
+const MESH_NAME = QUERY.get('mesh') ?? 'demo';
+const HOST_ID = `page-${Math.random().toString(36).slice(2, 8)}`;
+/** the page's one NATS connection, kept across restarts of its mesh @type {Promise<unknown> | null} */
+let natsConnection = null;
+
+/** clusterOption is createMesh's `cluster` for a page given ?nats=, else undefined. */
+async function clusterOption() {
+  if (!NATS) return undefined;
+  // Made by scripts/bundle-nats.mjs; loaded only by a page that joins hosts.
+  const bundle = new URL('../build/nats-core.mjs', import.meta.url).href;
+  natsConnection ??= import(bundle).then((m) => m.wsconnect({ servers: NATS }));
+  return { connection: await natsConnection, name: MESH_NAME, host: HOST_ID };
+}
 const SAMPLE = new URL('../build/sample.jpg', import.meta.url);
 const SVG = 'http://www.w3.org/2000/svg';
 /** samples kept by the chart: 60 of 500 ms, the last 30 seconds */
@@ -149,7 +167,7 @@ export async function restart(n) {
   if (old) await old.close();
   meter.perWorker = [];
   lastTotals = {};
-  starting = createMesh({ module: MODULE, workers: n });
+  starting = clusterOption().then((cluster) => createMesh({ module: MODULE, workers: n, cluster }));
   try {
     mesh = await starting;
   } catch (e) {
@@ -180,6 +198,9 @@ function setBusy(busy) {
 let nodes = [];
 /** per worker, what the last stats() said: running calls, or -1 if dead @type {number[]} */
 let statRunning = [];
+/** the other hosts, as the last stats() knew them (a page given ?nats=)
+ * @type {{ host: string, cap: number, load: number, inflightTo: number }[]} */
+let remoteHosts = [];
 /** @type {Record<string, number>} */
 let lastTotals = {};
 
@@ -255,6 +276,27 @@ function drawGraph() {
     const names = [...new Set(pinned.get(w) ?? [])].join(', ');
     n.sub.textContent = dead ? 'restarting' : `${running} running${names ? ` (${names})` : ''} · ${meter.perWorker[w] ?? 0} done`;
   });
+  drawHosts();
+}
+
+/** drawHosts shows the other hosts of a mesh of hosts along the bottom:
+ * their id, their load at their last heartbeat and their capacity. */
+function drawHosts() {
+  const root = $('graph');
+  root.querySelector('#hosts')?.remove();
+  // A row below the workers' arc, only when there are hosts to show.
+  root.setAttribute('viewBox', remoteHosts.length ? '0 0 520 345' : '0 0 520 300');
+  if (!remoteHosts.length) return;
+  const g = svg('g', { id: 'hosts' }, root);
+  remoteHosts.slice(0, 5).forEach((h, i) => {
+    const x = 20 + i * 100;
+    const box = svg('g', { transform: `translate(${x} 305)`, class: h.load || h.inflightTo ? 'busy' : '' }, g);
+    svg('rect', { width: 92, height: 34, rx: 6, class: 'host' }, box);
+    const name = svg('text', { x: 46, y: 14, 'text-anchor': 'middle', class: 'label' }, box);
+    name.textContent = `host ${h.host.slice(0, 10)}`;
+    const load = svg('text', { x: 46, y: 28, 'text-anchor': 'middle', class: 'sub' }, box);
+    load.textContent = `${h.load} of ${h.cap} running`;
+  });
 }
 
 /** poll asks every instance what is alive, one poll at a time. */
@@ -265,6 +307,7 @@ async function poll() {
       const s = await m.stats();
       if (m === mesh) {
         statRunning = [0, ...s.workers.map((/** @type {any} */ w) => (w.dead ? -1 : w.running ?? 0))];
+        remoteHosts = s.cluster?.hosts ?? [];
         lastTotals = s.total;
         showTotals();
         scheduleDraw();
@@ -291,7 +334,7 @@ function tick() {
 function showTotals() {
   const t = lastTotals;
   $('totals').textContent = mesh
-    ? `${nWorkers(mesh.size)} · fibers ${t.fibers ?? 0} (busy ${t.fibersBusy ?? 0}) · pipes ${t.pipes ?? 0} · ports ${t.ports ?? 0} · running ${t.running ?? 0} · in flight from the page ${meter.inflight.size}`
+    ? `${nWorkers(mesh.size)}${mesh.cluster ? ` · host ${mesh.cluster.id} of mesh ${mesh.cluster.name}, ${remoteHosts.length} other host${remoteHosts.length === 1 ? '' : 's'}` : ''} · fibers ${t.fibers ?? 0} (busy ${t.fibersBusy ?? 0}) · pipes ${t.pipes ?? 0} · ports ${t.ports ?? 0} · running ${t.running ?? 0} · in flight from the page ${meter.inflight.size}`
     : 'no mesh';
 }
 

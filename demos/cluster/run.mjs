@@ -9,6 +9,10 @@
 //       serves as a host (on any machine that reaches A) until Ctrl-C
 //   node demos/cluster/run.mjs --nats nats://A:4222 [--mib M] [--name N]
 //       joins the hosts already serving there and runs the chain on them
+//   node demos/cluster/run.mjs --web [--hosts N]
+//       starts a nats-server (with its WebSocket listener), N hosts of the
+//       demo page's module, and the page's server; open the URL it prints:
+//       the page joins the hosts, and its live view shows them
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +28,8 @@ const { values: o } = parseArgs({
     nats: { type: 'string' },
     name: { type: 'string', default: 'demo' },
     serve: { type: 'boolean', default: false },
+    web: { type: 'boolean', default: false },
+    module: { type: 'string' },
     workers: { type: 'string' },
   },
 });
@@ -31,7 +37,7 @@ const workers = o.workers ? Number(o.workers) : 1;
 
 if (o.serve) {
   if (!o.nats) throw new Error('--serve needs --nats nats://host:port');
-  const mesh = await createMesh({ workers, cluster: { servers: o.nats, name: o.name } });
+  const mesh = await createMesh({ ...(o.module ? { module: o.module } : {}), workers, cluster: { servers: o.nats, name: o.name } });
   console.log(`host ${mesh.cluster?.id} serving mesh ${o.name} at ${o.nats}; Ctrl-C to stop`);
   mesh.addEventListener('hostjoin', (e) => console.log(`  ${/** @type {CustomEvent} */ (e).detail.host} joined`));
   mesh.addEventListener('hostexit', (e) => console.log(`  ${/** @type {CustomEvent} */ (e).detail.host} left`));
@@ -42,6 +48,26 @@ if (o.serve) {
   process.on('SIGINT', stop).on('SIGTERM', stop);
   // A parent that starts this host ends it by closing its stdin.
   if (!process.stdin.isTTY) process.stdin.on('data', () => {}).on('end', stop);
+} else if (o.web) {
+  const { bundleNats } = await import('../../scripts/bundle-nats.mjs');
+  const { serve } = await import('../../web/serve.mjs');
+  await bundleNats();
+  const server = await new NatsServer().start();
+  const module = fileURLToPath(new URL('../../build/wmesh_demos.js', import.meta.url));
+  const me = fileURLToPath(import.meta.url);
+  const children = Array.from({ length: Number(o.hosts) }, () =>
+    spawn(process.execPath, [me, '--serve', '--nats', server.url, '--name', o.name, '--module', module], { stdio: ['pipe', 'inherit', 'inherit'] }),
+  );
+  const web = await serve({ port: 0 });
+  console.log(`open ${web.url}web/?nats=${encodeURIComponent(server.wsUrl)}&mesh=${o.name}  (Ctrl-C to stop)`);
+  const stop = async () => {
+    for (const c of children) c.stdin?.end();
+    await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(0) : c.on('exit', r)))));
+    await web.close();
+    await server.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop).on('SIGTERM', stop);
 } else {
   /** @type {NatsServer | null} */
   let server = null;

@@ -5,13 +5,12 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 
-import { build } from 'esbuild';
-
 import { WmError, codes, createMesh } from '../../js/index.js';
 import { launch } from '../browser/launch.mjs';
 import { serve } from '../browser/server.mjs';
 import { TEST_MODULE } from '../node/helpers.mjs';
 import { HEARTBEAT, HostProc, idle, until } from './hosts.mjs';
+import { bundleNats } from '../../scripts/bundle-nats.mjs';
 import { NatsServer } from '../../scripts/nats-server.mjs';
 
 const NAME = 'web';
@@ -28,16 +27,7 @@ let server;
 let b;
 
 before(async () => {
-  // The NATS client for the page, a CommonJS package, as one ES module
-  // (named exports need an ES module entry that imports them).
-  await build({
-    stdin: { contents: "export { wsconnect } from '@nats-io/nats-core';", resolveDir: fileURLToPath(new URL('.', import.meta.url)) },
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    outfile: fileURLToPath(new URL('../../build/nats-core.mjs', import.meta.url)),
-    logLevel: 'error',
-  });
+  await bundleNats();
   nats = await new NatsServer().start();
   me = await createMesh({ module: TEST_MODULE, workers: 1, cluster: { servers: nats.url, name: NAME, host: 'node', heartbeat: HEARTBEAT } });
   for (const id of ['h1', 'h2']) {
@@ -94,5 +84,30 @@ test('a Node host calls the page, which serves it in its own workers', async () 
   await until(async () => idle(me.cluster?.stats()) && idle(await hosts[0].stats()), 'idle');
   assert.ok(idle(await b.page.evaluate(() => /** @type {any} */ (window).wmesh.mesh.cluster.stats())));
   assert.equal(codes.WM_EDIED, -10);
+  assert.deepEqual(b.problems, []);
+});
+
+test("the demo page given ?nats= joins the hosts and shows them in its mesh view", async () => {
+  const demos = fileURLToPath(new URL('../../build/wmesh_demos.js', import.meta.url));
+  const d = await Promise.all(['d1', 'd2'].map(async (id) => {
+    const h = new HostProc(nats.url, 'webdemo', id, { module: demos });
+    await h.ready;
+    hosts.push(h);
+    return h;
+  }));
+  const page = await b.page.context().newPage();
+  const errors = /** @type {string[]} */ ([]);
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  try {
+    await page.goto(`${server.url}web/index.html?nats=${encodeURIComponent(nats.wsUrl)}&mesh=webdemo`);
+    await page.waitForFunction(() => /host d1/.test(document.getElementById('graph')?.textContent ?? '') && /host d2/.test(document.getElementById('graph')?.textContent ?? ''), null, { timeout: 20000 });
+    assert.match((await page.textContent('#totals')) ?? '', /of mesh webdemo, 2 other hosts/);
+    await page.screenshot({ path: fileURLToPath(new URL('../../build/screenshots/demo-page-hosts.png', import.meta.url)) });
+  } finally {
+    await page.close();
+    await Promise.all(d.map((h) => h.close()));
+  }
+  assert.deepEqual(errors, []);
   assert.deepEqual(b.problems, []);
 });
