@@ -27,12 +27,13 @@ export default {
     const { runs, warm, min, cases } = plan(ctx.quick);
     // The mesh and the raw workers live side by side, and every case runs
     // once per round: the ratios compare figures taken moments apart.
-    const [w, r, c, z] = await withMesh(ctx.test, 1, (mesh) =>
+    const [w, r, c, b, z] = await withMesh(ctx.test, 1, (mesh) =>
       withWorkers(
         () => [startWorker('relay_worker.mjs')],
         async (ws) => {
           await warmup(warm, () => wmeshStream(mesh, ['t_cat'], 64 * KiB, 8 * MiB));
-          await warmup(warm / 4, () => wmeshStream(mesh, ['t_cat_zc'], 64 * KiB, 8 * MiB));
+          await warmup(warm / 4, () => wmeshStream(mesh, ['t_cat'], 64 * KiB, 8 * MiB, true));
+          await warmup(warm / 4, () => wmeshStream(mesh, ['t_cat_zc'], 64 * KiB, 8 * MiB, true));
           await warmup(warm / 4, () => rawStream(ws, 1, 64 * KiB, 8 * MiB, WINDOW, true));
           const runsOf = await interleaved(
             runs,
@@ -40,51 +41,43 @@ export default {
               () => rate(total, min, () => wmeshStream(mesh, ['t_cat'], size, total)),
               () => rate(total, min, () => rawStream(ws, 1, size, total, WINDOW, false)),
               () => rate(total, min, () => rawStream(ws, 1, size, total, WINDOW, true)),
-              () => rate(total, min, () => wmeshStream(mesh, ['t_cat_zc'], size, total)),
+              () => rate(total, min, () => wmeshStream(mesh, ['t_cat'], size, total, true)),
+              () => rate(total, min, () => wmeshStream(mesh, ['t_cat_zc'], size, total, true)),
             ]),
           );
-          const of = (/** @type {number} */ k) => cases.map((_, i) => runsOf[4 * i + k]);
-          return [of(0), of(1), of(2), of(3)];
+          const of = (/** @type {number} */ k) => cases.map((_, i) => runsOf[5 * i + k]);
+          return [of(0), of(1), of(2), of(3), of(4)];
         },
       ),
     );
-    return cases.flatMap(([size, total], i) => [
-      row({
+    return cases.flatMap(([size, total], i) => {
+      const common = {
         group: 'pipe',
         title: this.title,
         case: `${sizeName(size)} writes, ${sizeName(total)}`,
         unit: 'MB/s',
         better: 'higher',
-        samples: w[i],
-        baseline: 'raw loop copying in and out of memory',
-        baseSamples: c[i],
-      }),
-      row({
-        group: 'pipe',
-        title: this.title,
-        case: `${sizeName(size)} writes, ${sizeName(total)}`,
-        subject: 'wmesh, zero-copy t_cat',
-        unit: 'MB/s',
-        better: 'higher',
-        samples: z[i],
-        baseline: 'raw loop copying in and out of memory',
-        baseSamples: c[i],
-      }),
-      row({
-        group: 'pipe',
-        title: this.title,
-        case: `${sizeName(size)} writes, ${sizeName(total)}`,
-        unit: 'MB/s',
-        better: 'higher',
-        samples: w[i],
-        baseline: 'raw transfer echo',
-        baseSamples: r[i],
-        note:
-          `runs of at least ${min} ms, all cases in turn; ` +
-          'wmesh: go("t_cat", chunks), whole output read; zero-copy t_cat: t_cat_zc, on wm_read_borrow and wm_write_reserve; raw: ArrayBuffers transferred over MessagePorts ' +
-          'to a worker that transfers them back, same 512 KiB window (at least 2 writes in flight); the copying loop also ' +
-          'copies each buffer into and out of a memory at every end, as a wasm runtime must (the practical limit); MB = 10^6 bytes',
-      }),
-    ]);
+      };
+      const copyLoop = { baseline: 'raw loop copying in and out of memory', baseSamples: c[i] };
+      return [
+        row({ ...common, samples: w[i], ...copyLoop }),
+        row({ ...common, subject: 'wmesh, BYOB reads', samples: b[i], ...copyLoop }),
+        row({ ...common, subject: 'wmesh, zero-copy t_cat, BYOB', samples: z[i], ...copyLoop }),
+        row({
+          ...common,
+          samples: w[i],
+          baseline: 'raw transfer echo',
+          baseSamples: r[i],
+          note:
+            `runs of at least ${min} ms, all cases in turn; ` +
+            'wmesh: go("t_cat", chunks), whole output read with a default reader (it keeps every chunk: ' +
+            'the worker makes a new buffer for each); BYOB reads: into one reused buffer, as the copying loop ' +
+            'copies out into its memory, so the frames go back to the worker; zero-copy t_cat: t_cat_zc, on ' +
+            'wm_read_borrow and wm_write_reserve; raw: ArrayBuffers transferred over MessagePorts ' +
+            'to a worker that transfers them back, same 512 KiB window (at least 2 writes in flight); the copying loop also ' +
+            'copies each buffer into and out of a memory at every end, as a wasm runtime must (the practical limit); MB = 10^6 bytes',
+        }),
+      ];
+    });
   },
 };

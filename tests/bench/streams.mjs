@@ -14,27 +14,48 @@ import { MessageChannel } from 'node:worker_threads';
  * @param {string[]} fns
  * @param {number} size
  * @param {number} total a multiple of size
+ * @param {boolean} [byob] read the output with a BYOB reader into one
+ *   reused buffer, as the raw copying loop copies out into its memory:
+ *   the frames then go back to the writer (docs/ARCHITECTURE.md, "Pipes in
+ *   the browser"); else with a default reader, which keeps every chunk
  * @returns {Promise<number>} ms
  */
-export async function wmeshStream(mesh, fns, size, total) {
+export async function wmeshStream(mesh, fns, size, total, byob = false) {
   const chunk = new Uint8Array(size).fill(0x5a);
   function* input() {
     for (let sent = 0; sent < total; sent += size) yield chunk;
   }
   const t = performance.now();
   const call = fns.length === 1 ? mesh.go(fns[0], input()) : mesh.chain(fns, input());
-  const reader = call.output.getReader();
   let got = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    got += value.length;
+  if (byob) {
+    const reader = call.output.getReader({ mode: 'byob' });
+    let buf = byobBuffer;
+    for (;;) {
+      const { done, value } = await reader.read(buf);
+      if (!value) throw new Error('bench: the BYOB read returned no buffer');
+      buf = new Uint8Array(value.buffer);
+      if (done) break;
+      got += value.length;
+    }
+    byobBuffer = buf;
+  } else {
+    const reader = call.output.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      got += value.length;
+    }
   }
   await call.result;
   const ms = performance.now() - t;
   if (got !== total) throw new Error(`bench: ${fns.join('|')} returned ${got} of ${total} bytes`);
   return ms;
 }
+
+/** The BYOB reads' buffer, reused from one stream to the next (each read
+ * transfers it, and the result is a view of it again). */
+let byobBuffer = new Uint8Array(1 << 20);
 
 /**
  * rawStream sends total bytes in transferred ArrayBuffers of `size` through
