@@ -54,10 +54,15 @@ export class Call {
     const bytes = output ? collect(output) : /** @type {import('./pipe.js').DeferredOutput} */ (deferred).all();
     // The result says why a call failed (its signal's reason, say), where
     // the output only says that its pipe broke: its error comes first.
-    const [out, rc] = await Promise.allSettled([bytes, this.result]);
-    if (rc.status === 'rejected') throw rc.reason;
-    if (out.status === 'rejected') throw out.reason;
-    return out.value;
+    let out;
+    try {
+      out = await bytes;
+    } catch (e) {
+      await this.result;
+      throw e;
+    }
+    await this.result;
+    return out;
   }
 
   /** text is bytes() decoded as UTF-8. @returns {Promise<string>} */

@@ -599,7 +599,16 @@ export function deferredOutput(window, fn) {
       return stream;
     },
     async all() {
-      // No stream: a read at a time, answered as a default read.
+      if (!source && !done) await /** @type {Promise<void>} */ (new Promise((r) => (wake = r)));
+      if (done) {
+        // The whole output came with the call's end (most calls): it is
+        // the answer as it is, with no read to go through.
+        const b = done.bytes;
+        done.bytes = null;
+        if (done.status !== 1) throw new WmError(done.status, fn);
+        return b ?? new Uint8Array(0);
+      }
+      // It streams: a read at a time, answered as a default read.
       /** @type {Uint8Array[]} */
       const parts = [];
       for (;;) {
