@@ -53,6 +53,25 @@ export default {
             'what a chunk costs; see docs/ARCHITECTURE.md)',
         }),
         row({ ...common, case: 'pipe, 64 KiB writes, BYOB reads', unit: 'MB/s', better: 'higher', samples: col((r) => r.pipe.byob), baseline: 'raw copy loop in the same page', baseSamples: col((r) => r.pipe.copy) }),
+        ...[32, 4096].flatMap((size) =>
+          [1, 256].flatMap((depth) =>
+            [
+              ['raw', 'raw postMessage, round robin'],
+              ['comlink', 'Comlink, round robin'],
+            ].map(([k, name]) =>
+              row({
+                ...common,
+                case: `upper ${size < 1024 ? `${size} B` : `${size / 1024} KiB`}, ${depth === 1 ? 'one at a time' : `${depth} in flight`}`,
+                unit: 'calls/s',
+                better: 'higher',
+                samples: col((r) => r.payload[`${size}/${depth}`].wmesh),
+                baseline: name,
+                baseSamples: col((r) => r.payload[`${size}/${depth}`][k]),
+                note: 'go("t_upper", bytes).bytes() on 2 workers vs the same upper-casing on 2 Web Workers (tests/bench/browser/upper_worker.js)',
+              }),
+            ),
+          ),
+        ),
         ...[2, 4, 8].map((n) =>
           row({ ...common, case: `chain of ${n}, 64 KiB writes`, unit: 'MB/s', better: 'higher', samples: col((r) => r.chain[n]), baseline: 'wmesh, 1 stage', baseSamples: col((r) => r.chain[1]) }),
         ),

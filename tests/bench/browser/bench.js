@@ -2,6 +2,7 @@
 // Web Workers beside a bare Worker doing the same with raw postMessage.
 // Each function returns samples; tests/bench/browser.mjs turns them into
 // rows. Nothing here asserts a timing.
+import * as Comlink from '../../../node_modules/comlink/dist/esm/comlink.mjs';
 import { createMesh } from '../../../js/browser.js';
 
 const MODULE = new URL('../../../build/wmesh_test.js', import.meta.url);
@@ -40,6 +41,48 @@ function rawCaller(workers) {
       waiting.set(id, () => resolve(undefined));
       workers[id % workers.length].postMessage(id);
     });
+}
+
+/**
+ * upperCaller returns a function that upper-cases bytes on the workers
+ * (upper_worker.js), round robin, with raw postMessage: the input cloned,
+ * the result transferred back, as the Node payload group's raw baseline.
+ * @param {Worker[]} workers
+ */
+function upperCaller(workers) {
+  /** @type {Map<number, (v: unknown) => void>} */
+  const waiting = new Map();
+  for (const w of workers)
+    w.onmessage = (e) => {
+      const [id, out] = e.data;
+      waiting.get(id)?.(out);
+      waiting.delete(id);
+    };
+  let next = 0;
+  return (/** @type {Uint8Array} */ b) =>
+    new Promise((resolve) => {
+      const id = next++;
+      waiting.set(id, resolve);
+      workers[id % workers.length].postMessage([id, b]);
+    });
+}
+
+/**
+ * comlinkCaller exposes upper over Comlink on a channel to each worker and
+ * returns a function that calls it round robin.
+ * @param {Worker[]} workers
+ */
+function comlinkCaller(workers) {
+  const apis = workers.map((w) => {
+    const ch = new MessageChannel();
+    w.postMessage({ comlink: ch.port2 }, [ch.port2]);
+    return Comlink.wrap(ch.port1);
+  });
+  let next = 0;
+  return {
+    call: (/** @type {Uint8Array} */ b) => apis[next++ % apis.length].upper(b),
+    release: () => apis.forEach((a) => a[Comlink.releaseProxy]()),
+  };
 }
 
 /**
@@ -169,6 +212,39 @@ export async function run({ quick }) {
     };
     out.chain = {};
     for (const stages of [1, 2, 4, 8]) out.chain[stages] = await wmeshPipe(mesh, stages, 64 * KiB, bytes);
+    // Small calls with payload, as the Node group payload: upper-casing
+    // 32 B and 4 KiB, one at a time and 256 in flight, on two workers
+    // each. After the pipes, whose figures its four extra workers would
+    // otherwise share the machine with.
+    const upperUrl = new URL('./upper_worker.js', import.meta.url);
+    const uw = [new Worker(upperUrl, { type: 'module' }), new Worker(upperUrl, { type: 'module' })];
+    const cw = [new Worker(upperUrl, { type: 'module' }), new Worker(upperUrl, { type: 'module' })];
+    const rawUpper = upperCaller(uw);
+    const com = comlinkCaller(cw);
+    try {
+      out.payload = {};
+      for (const size of [32, 4 * KiB]) {
+        const input = new Uint8Array(size).fill(97);
+        const subjects = {
+          wmesh: () => mesh.go('t_upper', input).bytes(),
+          raw: () => rawUpper(input),
+          comlink: () => com.call(input),
+        };
+        for (const f of Object.values(subjects)) await repeat(200, f);
+        for (const depth of [1, 256]) {
+          const n = Math.max(calls, depth * 8);
+          const r = {};
+          // In turn, twice, each subject's better run kept: the page's
+          // threads share the machine with the driver.
+          for (const [k, f] of Object.entries(subjects)) r[k] = await inFlight(depth, n, f);
+          for (const [k, f] of Object.entries(subjects)) r[k] = Math.max(r[k], await inFlight(depth, n, f));
+          out.payload[`${size}/${depth}`] = r;
+        }
+      }
+    } finally {
+      com.release();
+      [...uw, ...cw].forEach((w) => w.terminate());
+    }
     // Pipe ends finish their close handshake a few turns after the last
     // result: wait for that (a bounded number of turns, not a time).
     let s = (await mesh.stats()).total;
