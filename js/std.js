@@ -1,15 +1,15 @@
 // std.js: helpers for the standard module the package ships prebuilt
 // (wmesh_std, src/std/): the names of its functions, its own result codes
-// and their messages (mirroring src/std/std_errors.h; tests/node/std.test.mjs
-// checks that they agree), and the image options header its image
-// functions read. No node:* imports: the browser entry exports it too.
+// and their messages (mirroring include/wmesh_std.h; tests/node/std.test.mjs
+// checks that they agree), deflate's level as a function name, and the
+// image options header its image functions read. No node:* imports: the browser entry exports it too.
 // The README's "Standard module" section documents every function.
 
 import { strerror } from './errors.js';
 
 /**
  * The functions of wmesh_std, in the README's order.
- * @type {readonly ['gen', 'upper', 'reverse', 'sha256', 'fnv1a64', 'deflate', 'inflate', 'img_decode', 'img_resize', 'img_grayscale', 'img_blur', 'img_encode', 'synth', 'level_meter']}
+ * @type {readonly ['gen', 'upper', 'reverse', 'sha256', 'fnv1a64', 'deflate', 'deflate_1', 'deflate_2', 'deflate_3', 'deflate_4', 'deflate_5', 'deflate_6', 'deflate_7', 'deflate_8', 'deflate_9', 'inflate', 'img_decode', 'img_resize', 'img_grayscale', 'img_blur', 'img_encode', 'synth', 'level_meter']}
  */
 export const STD_FUNCTIONS = Object.freeze(
   /** @type {const} */ ([
@@ -19,6 +19,15 @@ export const STD_FUNCTIONS = Object.freeze(
     'sha256',
     'fnv1a64',
     'deflate',
+    'deflate_1',
+    'deflate_2',
+    'deflate_3',
+    'deflate_4',
+    'deflate_5',
+    'deflate_6',
+    'deflate_7',
+    'deflate_8',
+    'deflate_9',
     'inflate',
     'img_decode',
     'img_resize',
@@ -41,15 +50,35 @@ export function isStdFunction(name) {
   return typeof name === 'string' && /** @type {readonly string[]} */ (STD_FUNCTIONS).includes(name);
 }
 
-/** The most deflate, inflate and img_decode read: 256 MiB. */
+/** The most img_decode reads, and the longest line reverse holds: 256 MiB. */
 export const STD_MAX_INPUT = 256 * 1024 * 1024;
+/** The most inflate writes: 1 GiB (past it, WMSTD_ELIMIT). */
+export const STD_MAX_INFLATE = 1024 * 1024 * 1024;
+/** deflate's level: zlib's default, as Node's zlib.deflateSync. */
+export const STD_DEFLATE_LEVEL = 6;
+
+/**
+ * deflateStage names the function that deflates at a level: 'deflate' for
+ * the default (6, as node:zlib), else 'deflate_1' to 'deflate_9'. A
+ * function takes only its pipes, so the level is in the name; use it as a
+ * stage: mesh.chain(['mine', deflateStage(9)], input). Throws a RangeError
+ * for a level that is not an integer from 1 to 9.
+ * @param {number} [level]
+ * @returns {'deflate' | `deflate_${1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9}`}
+ */
+export function deflateStage(level) {
+  if (level === undefined || level === STD_DEFLATE_LEVEL) return 'deflate';
+  if (!Number.isInteger(level) || level < 1 || level > 9)
+    throw new RangeError(`deflateStage: level must be an integer from 1 to 9, not ${level}`);
+  return /** @type {`deflate_${1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9}`} */ (`deflate_${level}`);
+}
 /** The image limits: a side, all pixels, the blur radius. */
 export const STD_MAX_SIDE = 16384;
 export const STD_MAX_PIXELS = 64 * 1024 * 1024;
 export const STD_MAX_RADIUS = 64;
 
 /**
- * The standard module's own result codes (src/std/std_errors.h), below the
+ * The standard module's own result codes (include/wmesh_std.h), below the
  * runtime's range [-99, -1]. Its functions also fail with the runtime's
  * codes (errors.js `codes`): a pipe's error, WM_ENOMEM, WM_ECANCELED.
  */
@@ -60,6 +89,7 @@ export const stdCodes = Object.freeze({
   WMSTD_ENORADIUS: -103,
   WMSTD_EOPTIONS: -104,
   WMSTD_EIMAGE: -105,
+  WMSTD_ELIMIT: -106,
 });
 
 /** @type {Readonly<Record<number, string>>} */
@@ -70,6 +100,7 @@ const stdMessages = Object.freeze({
   [-103]: 'img_blur: no blur radius (put imageOptions({ blur }) before img_decode\'s input)',
   [-104]: `bad image options header (WMJ1): cut short, or a side above ${STD_MAX_SIDE} or blur above ${STD_MAX_RADIUS}`,
   [-105]: `image too large (limit ${STD_MAX_SIDE} pixels a side, 64 Mpixel in all)`,
+  [-106]: 'output over its limit (1 GiB): a zip bomb, or more data than allowed',
 });
 
 const stdNames = /** @type {Readonly<Record<number, string>>} */ (
@@ -78,7 +109,7 @@ const stdNames = /** @type {Readonly<Record<number, string>>} */ (
 
 /** WMSTD_EFORMAT said of the function that returned it. @type {Readonly<Record<string, string>>} */
 const formatMessages = Object.freeze({
-  inflate: 'input is not a zlib stream (RFC 1950), or is cut short or corrupt',
+  inflate: 'input is not one zlib stream (RFC 1950): not zlib, cut short, corrupt, or followed by other bytes',
   img_decode: 'input is not an image stb decodes (PNG, JPEG, BMP, GIF, TGA, PNM)',
   img_resize: 'input is not an image frame (WMF1)',
   img_grayscale: 'input is not an image frame (WMF1)',
