@@ -396,10 +396,13 @@ declare global {
  * - `sha256`: any bytes in (streamed); out the 32-byte raw SHA-256 digest.
  * - `fnv1a64`: any bytes in (streamed); out the 64-bit FNV-1a hash as 8
  *   bytes, little-endian.
- * - `deflate`: bytes in (whole, at most 256 MiB); out a zlib stream
- *   (RFC 1950, stb's compressor at its level 8), as zlib.inflateSync reads.
- * - `inflate`: a zlib stream in (whole, at most 256 MiB); its data out.
- *   WMSTD_EFORMAT if it is not zlib, or is cut short or corrupt.
+ * - `deflate`: bytes in, streamed (any size, bounded memory); out a zlib
+ *   stream (RFC 1950, zlib 1.3.1 at level 6, node:zlib's default), as
+ *   zlib.inflateSync reads. `deflate_1` to `deflate_9`: the same at that
+ *   level (deflateStage(level) names them).
+ * - `inflate`: one zlib stream in, streamed; its data out, as it comes, up
+ *   to 1 GiB (past it WMSTD_ELIMIT). WMSTD_EFORMAT if the input is not
+ *   zlib, is cut short or corrupt, or has bytes after the stream.
  * - `img_decode`: [16-byte options header, see imageOptions] then a PNG,
  *   JPEG, BMP, GIF, TGA or PNM file (at most 256 MiB, 16384 px a side, 64
  *   Mpixel); out a frame (see parseImageFrame) carrying the options.
@@ -422,6 +425,15 @@ export type StdFunction =
   | 'sha256'
   | 'fnv1a64'
   | 'deflate'
+  | 'deflate_1'
+  | 'deflate_2'
+  | 'deflate_3'
+  | 'deflate_4'
+  | 'deflate_5'
+  | 'deflate_6'
+  | 'deflate_7'
+  | 'deflate_8'
+  | 'deflate_9'
   | 'inflate'
   | 'img_decode'
   | 'img_resize'
@@ -439,6 +451,15 @@ export declare const STD_FUNCTIONS: readonly [
   'sha256',
   'fnv1a64',
   'deflate',
+  'deflate_1',
+  'deflate_2',
+  'deflate_3',
+  'deflate_4',
+  'deflate_5',
+  'deflate_6',
+  'deflate_7',
+  'deflate_8',
+  'deflate_9',
   'inflate',
   'img_decode',
   'img_resize',
@@ -455,8 +476,21 @@ export declare function isStdFunction(name: unknown): name is StdFunction;
 /** Whether a WmError's fn names wmesh_std functions only: one, or a chain's stages joined by "|". */
 export declare function isStdCall(fn: string | undefined): boolean;
 
-/** The most deflate, inflate and img_decode read: 256 MiB (past it, WMSTD_ETOOBIG). */
+/** The most img_decode reads, and the longest line reverse holds: 256 MiB (past it, WMSTD_ETOOBIG). */
 export declare const STD_MAX_INPUT: number;
+/** The most inflate writes: 1 GiB (past it, WMSTD_ELIMIT). */
+export declare const STD_MAX_INFLATE: number;
+/** deflate's level: 6, zlib's default and node:zlib's. */
+export declare const STD_DEFLATE_LEVEL: 6;
+
+/**
+ * Names the function that deflates at a level (a function takes only its
+ * pipes, so the level is in its name): 'deflate' for the default (6, or
+ * no level), else 'deflate_1' to 'deflate_9'. Use it as a stage:
+ * `mesh.chain(['mine', deflateStage(9)], input)`. Throws a RangeError for
+ * a level that is not an integer from 1 to 9.
+ */
+export declare function deflateStage(level?: number): 'deflate' | `deflate_${1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9}`;
 /** The most pixels an image has a side: 16384. */
 export declare const STD_MAX_SIDE: number;
 /** The most pixels an image has in all: 64 Mi. */
@@ -465,13 +499,13 @@ export declare const STD_MAX_PIXELS: number;
 export declare const STD_MAX_RADIUS: number;
 
 /**
- * wmesh_std's own result codes (src/std/std_errors.h), below the runtime's
+ * wmesh_std's own result codes (include/wmesh_std.h), below the runtime's
  * range [-99, -1]; its functions also fail with the runtime's codes.
  */
 export declare const stdCodes: Readonly<{
-  /** The input is not in the function's format: not zlib (inflate), not an image (img_decode), not a frame (img_resize, img_grayscale, img_blur, img_encode), a bad request (level_meter). */
+  /** The input is not in the function's format: not one zlib stream (inflate), not an image (img_decode), not a frame (img_resize, img_grayscale, img_blur, img_encode), a bad request (level_meter). */
   WMSTD_EFORMAT: -100;
-  /** deflate, inflate or img_decode got more than 256 MiB: "input too large (limit 256 MiB)". */
+  /** img_decode got more than 256 MiB, or reverse a longer line: "input too large (limit 256 MiB)". */
   WMSTD_ETOOBIG: -101;
   /** img_resize got a frame with no target size (no options header, or width and height 0). */
   WMSTD_ENOSIZE: -102;
@@ -481,6 +515,8 @@ export declare const stdCodes: Readonly<{
   WMSTD_EOPTIONS: -104;
   /** The image, or the size img_resize would make, is above 16384 px a side or 64 Mpixel. */
   WMSTD_EIMAGE: -105;
+  /** inflate's output passed 1 GiB (a zip bomb?): it stops there. */
+  WMSTD_ELIMIT: -106;
 }>;
 
 /** The name of a code of stdCodes. */
