@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
 
 import { WmError, codes, createMesh } from '../../js/index.js';
-import { TEST_MODULE } from '../node/helpers.mjs';
+import { LIVE, TEST_MODULE } from '../node/helpers.mjs';
 import { encodeFrame, T_DATA } from '../../js/cluster/stream.js';
 import { HEARTBEAT, HostProc, idle, until } from './hosts.mjs';
 import { NatsServer } from '../../scripts/nats-server.mjs';
@@ -34,11 +34,13 @@ async function startHost(id, o) {
   return h;
 }
 
-/** everything settled everywhere: no call, segment or stream in flight */
+/** everything settled everywhere: no call, segment or stream in flight,
+ * and nothing alive in any instance of any host */
 async function allIdle() {
   const cl = /** @type {import('../../js/cluster/cluster.js').Cluster} */ (me.cluster);
   await until(async () => {
-    if (!idle(cl.stats())) return false;
+    const total = (await me.stats()).total;
+    if (!idle({ ...cl.stats(), live: Object.fromEntries(LIVE.map((k) => [k, total[k] ?? 0])) })) return false;
     for (const h of hosts) if (h.proc.exitCode === null && h.proc.signalCode === null && !idle(await h.stats())) return false;
     return true;
   }, 'every host idle');

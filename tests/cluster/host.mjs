@@ -6,7 +6,7 @@
 import { createInterface } from 'node:readline';
 
 import { createMesh } from '../../js/index.js';
-import { TEST_MODULE } from '../node/helpers.mjs';
+import { LIVE, TEST_MODULE } from '../node/helpers.mjs';
 import { HEARTBEAT } from './hosts.mjs';
 
 const [url, name, host, workers = '1', module = TEST_MODULE, wasm] = process.argv.slice(2);
@@ -18,7 +18,12 @@ const mesh = await createMesh({
 });
 process.stdout.write(`ready ${mesh.cluster?.id}\n`);
 for await (const line of createInterface({ input: process.stdin })) {
-  if (line === 'stats') process.stdout.write(`stats ${JSON.stringify((await mesh.stats()).cluster)}\n`);
+  if (line === 'stats') {
+    // The cluster's counts, and what is alive in this host's instances.
+    const s = await mesh.stats();
+    const live = Object.fromEntries(LIVE.map((k) => [k, s.total[k] ?? 0]));
+    process.stdout.write(`stats ${JSON.stringify({ ...s.cluster, live })}\n`);
+  }
   else if (line === 'close') break;
 }
 await mesh.close();

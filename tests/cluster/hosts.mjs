@@ -32,7 +32,11 @@ export class HostProc {
     createInterface({ input: /** @type {import('node:stream').Readable} */ (this.proc.stdout) }).on('line', (l) =>
       this.#waiting.shift()?.(l),
     );
-    this.ready = this.#line().then((l) => {
+    // A host that dies while starting fails the wait instead of hanging it.
+    this.ready = Promise.race([
+      this.#line(),
+      this.exited.then((how) => `exited (${String(how)}) before it was ready`),
+    ]).then((l) => {
       if (!l.startsWith('ready')) throw new Error(`host ${id}: ${l}`);
     });
   }
@@ -76,7 +80,10 @@ export async function until(cond, what) {
   throw new Error(`never happened: ${what}`);
 }
 
-/** idle says a host's cluster stats show nothing in flight. @param {any} s */
+/** idle says a host's cluster stats show nothing in flight, and (from a
+ * host process) nothing alive in its instances: no busy fiber, pipe, port,
+ * call or queued call. @param {any} s */
 export function idle(s) {
-  return s.callsOut === 0 && s.segmentsServed === 0 && s.streams === 0;
+  const live = s.live ? Object.values(s.live).every((n) => n === 0) : true;
+  return s.callsOut === 0 && s.segmentsServed === 0 && s.streams === 0 && live;
 }

@@ -29,7 +29,7 @@ async function settle(cond) {
   return false;
 }
 
-const LIVE = ['fibersBusy', 'pipes', 'calls', 'running', 'ports', 'queued', 'jsPorts', 'pendingJs'];
+export const LIVE = ['fibersBusy', 'pipes', 'calls', 'running', 'ports', 'queued', 'jsPorts', 'pendingJs'];
 
 /**
  * assertNoLeaks checks that no busy fiber, pipe end, port, call or queued
