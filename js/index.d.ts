@@ -125,6 +125,9 @@ export interface ClusterStats {
   servedTotal: number;
   sentTotal: number;
   hostsGone: number;
+  /** stream bytes received here (payload), and sent from here (frames) */
+  bytesIn: number;
+  bytesOut: number;
 }
 
 /** Counters of what is alive in one instance. */

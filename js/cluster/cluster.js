@@ -86,7 +86,7 @@ export class Cluster {
   /** @type {Map<string, { tx: StreamSender, peer: string }>} */
   senders = new Map();
   /** what was refused, counted */
-  counts = { forged: 0, refused: 0, stray: 0, servedTotal: 0, sentTotal: 0, hostsGone: 0 };
+  counts = { forged: 0, refused: 0, stray: 0, servedTotal: 0, sentTotal: 0, hostsGone: 0, bytesIn: 0, bytesOut: 0 };
   /** credit and aborts for streams whose sender is not made yet: the
    * receiver's first credit may overtake the request that makes the
    * sender, since the two come from different hosts. Bounded, and
@@ -391,6 +391,7 @@ export class Cluster {
       this.counts.stray++;
       return;
     }
+    if (f.type === T_DATA) this.counts.bytesIn += f.payload.length;
     const p = this.peers.get(r.peer);
     if (p) p.seen = Date.now();
     r.rx.frame(f.type, f.seq, f.payload);
@@ -426,6 +427,7 @@ export class Cluster {
   #sendStream(key, peer) {
     const subject = `${this.prefix}.d.${peer}`;
     const tx = new StreamSender(key, (f) => {
+      this.counts.bytesOut += f.length;
       try {
         this.nc.publish(subject, f);
       } catch {

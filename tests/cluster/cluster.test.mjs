@@ -109,14 +109,19 @@ describe('a mesh of hosts through NATS', () => {
 
   test('a 6-stage chain across the 3 hosts moves 256 MiB, host to host, intact', async () => {
     const before = await Promise.all(hosts.map((h) => h.stats()));
+    const meIn0 = me.cluster?.counts.bytesIn ?? 0;
     const input = pattern(256 << 20);
     const call = me.chain(['t_cat', 't_cat', 't_cat', 't_cat', 't_cat', 't_cat'], input.stream, { where: { hosts: ['h1', 'h2', 'h3'] } });
     const [out] = await Promise.all([hashOf(call.output), call.result]);
     assert.equal(out.n, 256 << 20);
     assert.equal(out.digest, input.digest());
-    // Each host ran one segment of two stages; this host only fed and read.
+    // Each host ran one segment of two stages; this host only fed and read:
+    // the bytes between hosts went host to host, not through here.
     const after = await Promise.all(hosts.map((h) => h.stats()));
     after.forEach((s, i) => assert.equal(s.servedTotal - before[i].servedTotal, 1, `host ${s.host}`));
+    const moved = after.map((s, i) => s.bytesIn - before[i].bytesIn);
+    assert.deepEqual(moved, [256 << 20, 256 << 20, 256 << 20], 'each host received the stream once');
+    assert.equal((me.cluster?.counts.bytesIn ?? 0) - meIn0, 256 << 20, 'this host received only the output');
     await allIdle();
   });
 
