@@ -73,7 +73,9 @@ test('the tarball holds the runtime, its types, the prebuilt module and the C si
     'dist/wmesh_std.wasm',
     'dist/wmesh_std.d.ts',
     'dist/libwmesh.a',
+    'dist/libwmesh_std.a',
     'include/wmesh.h',
+    'include/wmesh_std.h',
     'cmake/wmesh.cmake',
   ])
     assert.ok(files.includes(f), `${f} missing from ${files.join(', ')}`);
@@ -131,6 +133,13 @@ test('C: a module built with the packaged cmake helper, as the README says, runs
   // against it, and its @ts-expect-error lines (typos) must be errors.
   const dts = await readFile(join(c, 'build/shout.d.ts'), 'utf8');
   assert.match(dts, /export type FnName =\s*\| 'shout';/);
+  // redact.c's module links the standard functions (STD): run.mjs chains
+  // its own stage with deflate and inflate, and its .d.ts names them all,
+  // those the library registers by hand included.
+  const mixed = await readFile(join(c, 'build/redact.d.ts'), 'utf8');
+  const names = [...mixed.matchAll(/^ {2}\| '([^']+)';?$/gm)].map((m) => m[1]);
+  for (const n of ['redact', 'inflate_small', 'deflate_fast', 'deflate', 'deflate_9', 'inflate', 'sha256', 'fnv1a64', 'img_blur', 'img_grayscale', 'upper'])
+    assert.ok(names.includes(n), `${n} missing from redact.d.ts: ${names.join(', ')}`);
   await sh(process.execPath, [TSC, '-p', 'tsconfig.json', '--noEmit'], c);
 });
 
@@ -156,6 +165,15 @@ test('the standard module ships the TypeScript names of its functions', async ()
   // fan-out demo's level_meter.
   assert.deepEqual(names, [
     'deflate',
+    'deflate_1',
+    'deflate_2',
+    'deflate_3',
+    'deflate_4',
+    'deflate_5',
+    'deflate_6',
+    'deflate_7',
+    'deflate_8',
+    'deflate_9',
     'fnv1a64',
     'gen',
     'img_blur',
