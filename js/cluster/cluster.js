@@ -644,7 +644,8 @@ export class Cluster {
     const last = segs.length - 1;
     // The caller's own ends: the output of a last segment elsewhere, and
     // its input to a first segment elsewhere.
-    if (o.output && segs[last].host !== this.id) output = this.#receive(bounds[segs.length], segs[last].host, window, true).readable;
+    const outRx = o.output && segs[last].host !== this.id ? this.#receive(bounds[segs.length], segs[last].host, window, true) : null;
+    if (outRx) output = outRx.readable;
     const feed = segs[0].host !== this.id && input !== undefined ? this.#sendStream(bounds[0], segs[0].host) : null;
     segs.forEach((s, i) => {
       const first = i === 0;
@@ -688,6 +689,9 @@ export class Cluster {
       this.receivers.delete(bounds[segs.length]);
       const errs = segs.map((s) => s.end).filter((e) => e);
       const e = errs.find((x) => !KNOCK_ON.has(/** @type {WmError} */ (x).code)) ?? errs[0];
+      // An output whose last host never said why it ended (it never
+      // answered) must not leave its reader waiting.
+      if (e) outRx?.fail(e);
       if (o.signal?.aborted) throw o.signal.reason;
       if (e) throw e;
       return 0;

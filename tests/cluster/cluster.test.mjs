@@ -276,6 +276,9 @@ describe('a mesh of hosts through NATS', () => {
       await until(() => me.cluster?.peers.has('mute') ?? false, 'mute known');
       const c = me.go('t_noop', undefined, { where: { host: 'mute' }, timeout: 50, grace: 0 });
       await assert.rejects(c.result, (e) => e instanceof WmError && e.code === codes.WM_ETIMEDOUT && /mute did not answer/.test(e.message));
+      // With an output, its reader is not left waiting for bytes that never come.
+      const out = me.go('t_cat', 'x', { where: { host: 'mute' }, timeout: 50, grace: 0 });
+      await assert.rejects(out.bytes(), (e) => e instanceof WmError && e.code === codes.WM_ETIMEDOUT);
       assert.equal(me.cluster?.peers.get('mute')?.inflight, 0);
     } finally {
       clearInterval(beat);
