@@ -1,7 +1,11 @@
 // index.cjs: the package's entry for CommonJS (require('wmesh')) in Node.
-// The package is ESM, and Node 20 cannot require ESM, so this entry hands
-// the ESM one over through dynamic import: createMesh works as in ESM (it
-// returns a promise either way), and load() gives everything else.
+// The package is ESM, and Node 20 before 20.19 cannot require ESM, so this
+// entry hands the ESM one over through dynamic import: createMesh works as
+// in ESM (it returns a promise either way), and load() gives everything
+// else. The standard module's helpers (js/std.js: STD_FUNCTIONS, stdCodes,
+// deflateStage, imageOptions, thumbnail...) are plain and synchronous, so
+// they are exported here as well, as in ESM, where Node can require an ES
+// module (20.19 and later); before, load() has them.
 'use strict';
 
 /** @type {Promise<typeof import('./index.js')> | null} */
@@ -24,4 +28,12 @@ async function createMesh(options) {
   return (await load()).createMesh(options);
 }
 
-module.exports = { createMesh, load };
+/** @type {Partial<typeof import('./std.js')>} */
+let std = {};
+try {
+  std = require('./std.js');
+} catch {
+  // Node before 20.19: no require of ES modules; load() has the helpers.
+}
+
+module.exports = { ...std, createMesh, load };
