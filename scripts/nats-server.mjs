@@ -36,6 +36,11 @@ async function listening(port) {
  * NatsServer runs nats-server (Debian's, installed by scripts/setup.sh).
  */
 export class NatsServer {
+  /** @param {{ token?: string }} [o] token: clients must present it */
+  constructor(o = {}) {
+    this.token = o.token;
+  }
+
   /** @type {import('node:child_process').ChildProcess | null} */
   proc = null;
   dir = mkdtempSync(join(tmpdir(), 'wmesh-nats-'));
@@ -49,7 +54,8 @@ export class NatsServer {
       this.wsPort = await freePort();
       writeFileSync(
         join(this.dir, 'nats.conf'),
-        `listen: "127.0.0.1:${this.port}"\nwebsocket { listen: "127.0.0.1:${this.wsPort}"\n  no_tls: true }\nmax_payload: 1MB\n`,
+        `listen: "127.0.0.1:${this.port}"\nwebsocket { listen: "127.0.0.1:${this.wsPort}"\n  no_tls: true }\nmax_payload: 1MB\n` +
+          (this.token ? `authorization { token: ${JSON.stringify(this.token)} }\n` : ''),
       );
     }
     const bin = process.env.NATS_SERVER ?? (await which());

@@ -315,7 +315,22 @@ describe('a mesh of hosts through NATS', () => {
     await assert.rejects(createMesh({ module: TEST_MODULE, workers: 1, cluster: { servers: nats.url, hartbeat: 5 } }), /unknown option 'hartbeat'/);
   });
 
-  test('the NATS server restarted: calls in flight fail cleanly, new ones work after reconnect', async () => {
+  test("NATS's own authentication is passed through (cluster.nats)", async () => {
+    const guarded = await new NatsServer({ token: 's3cret' }).start();
+    try {
+      const ok = await createMesh({ module: TEST_MODULE, workers: 1, cluster: { servers: guarded.url, name: 'auth', nats: { token: 's3cret' } } });
+      assert.ok(ok.cluster?.id);
+      await ok.close();
+      await assert.rejects(
+        createMesh({ module: TEST_MODULE, workers: 1, cluster: { servers: guarded.url, name: 'auth', nats: { token: 'wrong' } } }),
+        (e) => e instanceof Error && /cannot join mesh auth/.test(e.message) && /auth/i.test(String(/** @type {any} */ (e).cause)),
+      );
+    } finally {
+      await guarded.close();
+    }
+  });
+
+    test('the NATS server restarted: calls in flight fail cleanly, new ones work after reconnect', async () => {
     const c = me.go('t_sleep', new Uint8Array([200]), { where: { host: 'h1' } });
     await until(async () => (await hosts[0].stats()).segmentsServed === 1, 'h1 serving');
     await nats.stop();
