@@ -1,11 +1,12 @@
 // image.js: the image pipeline from JS, for Node (run.mjs) and the page
-// (web/) alike: no node:* imports here. The stages are C functions in
-// image_fns.c; the frame format they pass along is in image_ops.h. The
-// options header in front of the input is the package's (js/std.js).
+// (web/) alike: no node:* imports here. The stages are the standard
+// module's (src/std/image_fns.c, which the demos' module links); the frame
+// format they pass along is in image_ops.h. The options header in front of
+// the input and the list of stages are the package's (js/std.js).
 
-import { imageJob, parseImageFrame } from '../../js/std.js';
+import { imageJob, imageStages, parseImageFrame } from '../../js/std.js';
 
-/** The stages in pipeline order; grayscale and blur are optional. */
+/** The stages in pipeline order; resize, grayscale and blur are optional. */
 export const STAGES = /** @type {const} */ (['img_decode', 'img_resize', 'img_grayscale', 'img_blur', 'img_encode']);
 
 /**
@@ -26,14 +27,15 @@ export function job(file, o = {}) {
 }
 
 /**
- * stages lists the chain for the options.
+ * stages lists the chain for the options: the package's imageStages
+ * (img_resize only with a width or height, img_grayscale if gray, img_blur
+ * if blur, img_encode unless encode is false), since a stage without its
+ * option fails rather than pass the picture through.
  * @param {ImageOptions} o
  * @returns {string[]}
  */
 export function stages(o = {}) {
-  return STAGES.filter(
-    (s) => (s !== 'img_grayscale' || o.gray) && (s !== 'img_blur' || (o.blur ?? 0) > 0) && (s !== 'img_encode' || o.encode !== false),
-  );
+  return imageStages(o);
 }
 
 /** parseFrame reads a frame (what every stage but img_encode writes): the

@@ -10,9 +10,9 @@
  *
  * The job's options go in front of img_decode's input as a 16-byte header
  * of little-endian u32s, "WMJ1" | width | height | blur (js/std.js
- * imageOptions builds it), and ride along in every frame. Unlike the demo's
- * stages (demos/image/image_fns.c), a stage whose option is missing fails
- * rather than passing the image through: img_resize with WMSTD_ENOSIZE,
+ * imageOptions builds it), and ride along in every frame. A stage whose
+ * option is missing fails rather than passing the image through (leave the
+ * stage out instead, as imageStages does): img_resize with WMSTD_ENOSIZE,
  * img_blur with WMSTD_ENORADIUS. The other errors are WMSTD_EFORMAT (not an
  * image, not a frame), WMSTD_EOPTIONS (a bad options header), WMSTD_EIMAGE
  * (over the size limits) and WMSTD_ETOOBIG (input over 256 MiB). */
