@@ -27,9 +27,9 @@
 #include "std_io.h"
 #include "wmesh.h"
 
-_Static_assert(WMSTD_MAX_SIDE == IMG_MAX_SIDE, "std_errors.h's limits");
-_Static_assert(WMSTD_MAX_PIXELS == IMG_MAX_PIXELS, "std_errors.h's limits");
-_Static_assert(WMSTD_MAX_RADIUS == IMG_MAX_RADIUS, "std_errors.h's limits");
+_Static_assert(WMSTD_MAX_SIDE == IMG_MAX_SIDE, "wmesh_std.h's limits");
+_Static_assert(WMSTD_MAX_PIXELS == IMG_MAX_PIXELS, "wmesh_std.h's limits");
+_Static_assert(WMSTD_MAX_RADIUS == IMG_MAX_RADIUS, "wmesh_std.h's limits");
 _Static_assert(WMSTD_EFORMAT == DEMO_EFORMAT, "one code for bad input");
 
 /* too_big says whether a w x h image is over the limits. */
