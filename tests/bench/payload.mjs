@@ -8,12 +8,11 @@ import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { Piscina } from 'piscina';
 
 import { label, startWorker, withMesh, withWorkers } from './module.mjs';
-import { row } from './stats.mjs';
-import { callsPerSecond } from './throughput.mjs';
+import { interleaved, row, warmup } from './stats.mjs';
 
 /** @typedef {import('./run.mjs').Ctx} Ctx */
 /** @typedef {(b: Uint8Array) => Promise<unknown>} Op one call on bytes b */
-/** @typedef {(ctx: Ctx, run: (op: Op) => Promise<number[][]>) => Promise<number[][]>} Subject */
+/** @typedef {(ctx: Ctx, run: (op: Op) => Promise<any>) => Promise<any>} Subject keeps its workers alive while run runs */
 
 const WORKERS = 2;
 const DEPTHS = [1, 256];
@@ -85,24 +84,59 @@ export default {
   title: `2b. Small calls with payload (upper-case), ${WORKERS} workers`,
   /** @param {Ctx} ctx */
   async run(ctx) {
-    /** @param {Subject} subject @returns {Promise<number[][][]>} calls/s samples per size, per depth */
-    const measure = async (subject) => {
-      const out = [];
-      for (const n of SIZES) {
-        const input = new Uint8Array(n).fill(97);
-        out.push(await subject(ctx, (op) => callsPerSecond(ctx, () => op(input), DEPTHS)));
-      }
-      return out;
-    };
-    const w = await measure(wmesh);
+    const { warm, runs, calls } = ctx.quick
+      ? { warm: 200, runs: 3, calls: 2000 }
+      : { warm: 1000, runs: 5, calls: 20000 };
     /** @type {[string, Subject][]} */
-    const baselines = [
+    const subjects = [
+      ['wmesh', wmesh],
       ['raw postMessage, round robin', raw],
       [label('comlink'), comlink],
       [label('piscina'), piscina],
     ];
-    const got = [];
-    for (const [name, fn] of baselines) got.push({ name, s: await measure(fn) });
+    /**
+     * rate keeps depth calls of op on input in flight until `calls` have
+     * finished; calls/s.
+     * @param {Op} op @param {Uint8Array} input @param {number} depth
+     */
+    const rate = async (op, input, depth) => {
+      let left = calls;
+      const lane = async () => {
+        while (left-- > 0) await op(input);
+      };
+      const t = performance.now();
+      await Promise.all(Array.from({ length: depth }, lane));
+      return calls / ((performance.now() - t) / 1000);
+    };
+    // Every subject is alive for the whole group, and each case measures
+    // them in turn, run after run: the figures compared share the moments
+    // of a noisy machine, where measuring one subject after another would
+    // charge a busy minute to one of them alone.
+    /** @param {Subject[]} rest @param {Op[]} ops @returns {Promise<number[][][]>} per size, per depth, per subject */
+    const withAll = (rest, ops) =>
+      rest.length
+        ? rest[0](ctx, (op) => withAll(rest.slice(1), [...ops, op]))
+        : (async () => {
+            const out = [];
+            for (const n of SIZES) {
+              const input = new Uint8Array(n).fill(97);
+              for (const op of ops) await warmup(warm, () => rate(op, input, 16));
+              const perDepth = [];
+              for (const depth of DEPTHS)
+                perDepth.push(await interleaved(runs, ops.map((op) => () => rate(op, input, depth))));
+              out.push(perDepth);
+            }
+            return out;
+          })();
+    const all = await withAll(
+      subjects.map(([, f]) => f),
+      [],
+    );
+    const w = all.map((perDepth) => perDepth.map((bySubject) => bySubject[0]));
+    const got = subjects.slice(1).map(([name], k) => ({
+      name,
+      s: all.map((perDepth) => perDepth.map((bySubject) => bySubject[k + 1])),
+    }));
     return SIZES.flatMap((n, i) =>
       DEPTHS.flatMap((depth, j) =>
         got.map((b) =>
