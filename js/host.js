@@ -316,13 +316,21 @@ export class Host {
   #enter(fn) {
     const outer = this.inEntry;
     this.inEntry = true;
+    // Time in the core, outermost entries only: the instance's busy time,
+    // which stats() reports for utilization (js/usage.js).
+    const t = outer ? 0 : performance.now();
     try {
       fn();
     } finally {
       this.inEntry = outer;
+      if (!outer) this.busyMs += performance.now() - t;
       if (!outer && !this.ctrlHold && this.ctrlOut.size) this.#flushCtrl();
     }
   }
+
+  /** ms spent running the core (its entries), and when this host began */
+  busyMs = 0;
+  startedAt = performance.now();
 
   /** #flushCtrl posts the held control frames, one message per destination. */
   #flushCtrl() {
@@ -574,6 +582,9 @@ export class Host {
     s.framesIn = this.framesIn;
     /** chunk buffers kept for reuse (bounded by SPARES_KEPT) */
     s.buffers = this.spares.length;
+    /** ms spent in the core, and ms since the instance began (js/usage.js) */
+    s.busyMs = Math.round(this.busyMs);
+    s.upMs = Math.round(performance.now() - this.startedAt);
     return s;
   }
 

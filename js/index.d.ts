@@ -161,6 +161,32 @@ export interface MeshStats {
   total: Record<string, number>;
   /** in a mesh of hosts: the others, and this host's counts */
   cluster?: ClusterStats;
+  /** what the calls made here and the instances did (as a pool reports it) */
+  usage: MeshUsage;
+}
+
+/** A distribution of durations, in ms: percentiles are the upper bound of
+ * a power-of-two bucket of microseconds (within 2× above, never below). */
+export interface DurationSummary {
+  count: number;
+  min: number;
+  max: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+}
+
+/** MeshStats.usage */
+export interface MeshUsage {
+  /** per function (a chain: its names joined by '|'), the go() and chain()
+   * calls made here that ended: how many, how many failed, and their
+   * latency from the call to its result (queueing and running together:
+   * the core does not yet report when a call starts) */
+  functions: Record<string, { calls: number; failed: number; latency: DurationSummary }>;
+  /** the share (0 to 1) of each instance's life spent running the module;
+   * null for a worker that did not answer (dead or computing) */
+  utilization: { main: number; workers: (number | null)[] };
 }
 
 /** One call in flight. */

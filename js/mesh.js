@@ -11,6 +11,7 @@ import { WmError, codes } from './errors.js';
 import { Host, instantiate } from './host.js';
 import { checkInput, checkKeys, checkOptions, fnKey } from './options.js';
 import { Supervisor } from './supervisor.js';
+import { Usage, utilization } from './usage.js';
 
 export { Call, Service, haltAll } from './call.js';
 
@@ -89,6 +90,8 @@ export class Mesh extends EventTarget {
     this.closePromise = null;
     /** the mesh of hosts this one has joined, if any @type {Cluster | null} */
     this.cluster = null;
+    /** per function, the calls made here and their times */
+    this.usage = new Usage();
   }
 
   /**
@@ -142,6 +145,17 @@ export class Mesh extends EventTarget {
    * @returns {Call}
    */
   #call(fns, input, opts) {
+    const call = this.#place(fns, input, opts);
+    this.usage.track(call.name, call.result);
+    return call;
+  }
+
+  /**
+   * #place makes the call here or on other hosts (see #call).
+   * @param {(string | number)[]} fns @param {Input} input @param {AnyCallOptions} opts
+   * @returns {Call}
+   */
+  #place(fns, input, opts) {
     const cl = this.cluster;
     const o = /** @type {any} */ (opts ?? {});
     const where = o.where;
@@ -351,7 +365,12 @@ export class Mesh extends EventTarget {
    * holds its thread) counts as `unresponsive: 1`, with nothing else known
    * of it; `total.restarts` counts the workers replaced so far.
    * @param {{ timeout?: number }} [o]
-   * @returns {Promise<{ main: Record<string, number>, workers: Record<string, number>[], total: Record<string, number> }>}
+   * `usage` says, per function, how many calls made here ended (and
+   * failed) and their latency from the call to its result, and per
+   * instance the share of its life it spent running the module.
+   * @returns {Promise<{ main: Record<string, number>, workers: Record<string, number>[], total: Record<string, number>,
+   *   usage: { functions: ReturnType<Usage['snapshot']>, utilization: { main: number, workers: (number | null)[] } },
+   *   cluster?: ReturnType<Cluster['stats']> }>}
    */
   async stats(o = {}) {
     const main = this.host.stats();
@@ -359,14 +378,23 @@ export class Mesh extends EventTarget {
     /** @type {Record<string, number>} */
     const total = {};
     for (const s of [main, ...workers])
-      for (const [k, v] of Object.entries(s)) if (k !== 'worker') total[k] = (total[k] ?? 0) + v;
+      for (const [k, v] of Object.entries(s)) if (!PER_INSTANCE.has(k)) total[k] = (total[k] ?? 0) + v;
     total.pendingJs = this.calls.pending.size;
     total.workers = this.size - this.supervisor.dead.size;
     total.workersDead = this.supervisor.dead.size;
     total.restarts = this.supervisor.restarts;
     const cluster = this.cluster?.stats();
     if (cluster) total.remoteCalls = cluster.callsOut + cluster.segmentsServed;
-    return { main, workers: /** @type {any} */ (workers), total, ...(cluster ? { cluster } : {}) };
+    // Utilization: each instance's share of its life spent in the module
+    // (a dead or silent worker has none to report: null).
+    const usage = {
+      functions: this.usage.snapshot(),
+      utilization: {
+        main: utilization(main),
+        workers: workers.map((/** @type {any} */ w) => (w.upMs === undefined ? null : utilization(w))),
+      },
+    };
+    return { main, workers: /** @type {any} */ (workers), total, usage, ...(cluster ? { cluster } : {}) };
   }
 
   /**
@@ -422,6 +450,9 @@ export class Mesh extends EventTarget {
     await this.close();
   }
 }
+
+/** Stats of one instance that mean nothing summed over instances. */
+const PER_INSTANCE = new Set(['worker', 'busyMs', 'upMs']);
 
 /** The options createMesh takes (MeshOptions in js/index.d.ts). */
 const MESH_KEYS = Object.freeze(['module', 'wasm', 'workers', 'concurrency', 'queue', 'cluster']);

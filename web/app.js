@@ -201,6 +201,8 @@ let statRunning = [];
 /** the other hosts, as the last stats() knew them (a page given ?nats=)
  * @type {{ host: string, cap: number, load: number, inflightTo: number }[]} */
 let remoteHosts = [];
+/** per worker, the share of its life spent running the module (stats().usage) @type {(number | null)[]} */
+let statBusy = [];
 /** @type {Record<string, number>} */
 let lastTotals = {};
 
@@ -274,7 +276,9 @@ function drawGraph() {
     n.edge.setAttribute('stroke-width', String(running ? 1.5 + Math.min(running, 6) : 1));
     n.g.setAttribute('class', dead ? 'dead' : running ? 'busy' : '');
     const names = [...new Set(pinned.get(w) ?? [])].join(', ');
-    n.sub.textContent = dead ? 'restarting' : `${running} running${names ? ` (${names})` : ''} · ${meter.perWorker[w] ?? 0} done`;
+    const busy = statBusy[w];
+    const util = typeof busy === 'number' ? ` · ${Math.round(busy * 100)}% busy` : '';
+    n.sub.textContent = dead ? 'restarting' : `${running} running${names ? ` (${names})` : ''} · ${meter.perWorker[w] ?? 0} done${util}`;
   });
   drawHosts();
 }
@@ -308,6 +312,7 @@ async function poll() {
       if (m === mesh) {
         statRunning = [0, ...s.workers.map((/** @type {any} */ w) => (w.dead ? -1 : w.running ?? 0))];
         remoteHosts = s.cluster?.hosts ?? [];
+        statBusy = [null, ...s.usage.utilization.workers];
         lastTotals = s.total;
         showTotals();
         scheduleDraw();

@@ -189,6 +189,8 @@ test('demo page at 1 worker: singular, names not codes, honest timings; screensh
 test('demo page at 4 workers: the same checks, a disconnected listener by name; screenshot', async () => {
   await runAll(4, 'disconnect');
   await checkPage(4);
+  // The live view shows each worker's utilization (stats().usage).
+  await b.page.waitForFunction(() => (document.getElementById('graph')?.textContent?.match(/\d+% busy/g) ?? []).length === 4);
   const slow = (await b.page.$$eval('#fo-table tr', (trs) => trs.map((t) => t.textContent ?? ''))).find((r) => r.startsWith('slow listener'));
   assert.match(slow ?? '', /ended: WM_EOVERFLOW \(subscriber fell too far behind\)/);
   assert.match(await text('#mb-results'), /4 workers \(all\)/);
