@@ -326,6 +326,10 @@ static size_t put_out(wm__end *e, const uint8_t *b, size_t n) {
    * in one OUT frame. */
   if (e->deferred && e->outlen + n > WM__CHUNK) materialize(e);
   if (e->status) return 0;
+  /* A deferred writer may hold a whole chunk (it fills one without a
+   * port); it goes first, else the window seems full and the writer waits
+   * for a credit that its reader gives only after half a window. */
+  if (e->outlen == WM__CHUNK) flush(e);
   size_t k = e->window - e->count - e->outlen;
   if (k > n) k = n;
   if (!k) return 0;

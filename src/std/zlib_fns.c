@@ -28,35 +28,19 @@ typedef struct zbufs {
   uint8_t out[ZBUF];
 } zbufs;
 
-/* The runtime's chunk (src/core/rt.h WM__CHUNK): see flush_out. */
-#define RT_CHUNK (64u * 1024)
-
-/* zout is the output side: the pipe, the buffer zlib writes into, and the
- * bytes written so far (counted up to RT_CHUNK only). */
+/* zout is the output side: the pipe, and the buffer zlib writes into. */
 typedef struct zout {
   wm_pipe pipe;
   uint8_t *buf;
-  size_t sent;
 } zout;
 
 /* flush_out writes what zlib put in o->buf since the last flush and hands
- * zlib the buffer again; final at the last write of the call.
- *
- * A call's output is held back while it fits in one chunk (the caller gets
- * it with the call's answer), and in this runtime a write that comes once
- * exactly a chunk is held waits for ever (src/core/pipe.c put_out finds no
- * room in the full chunk, then waits for a credit that nothing in flight
- * will bring). So the byte that would fill the first chunk stays behind,
- * at the buffer's start, to go with the next write (the last write of a
- * call may fill it: nothing comes after). */
-static int flush_out(z_stream *z, zout *o, int final) {
+ * zlib the buffer again. */
+static int flush_out(z_stream *z, zout *o) {
   size_t n = ZBUF - z->avail_out;
-  size_t keep = !final && o->sent < RT_CHUNK && o->sent + n == RT_CHUNK;
-  int rc = n - keep ? wm_write(o->pipe, o->buf, n - keep, -1) : 0;
-  if (o->sent < RT_CHUNK) o->sent += n - keep;
-  if (keep) o->buf[0] = o->buf[n - 1];
-  z->next_out = o->buf + keep;
-  z->avail_out = ZBUF - (uInt)keep;
+  int rc = n ? wm_write(o->pipe, o->buf, n, -1) : 0;
+  z->next_out = o->buf;
+  z->avail_out = ZBUF;
   return rc;
 }
 
@@ -69,7 +53,7 @@ int wmstd_deflate_level(wm_pipe in, wm_pipe out, int level) {
     free(b);
     return WM_ENOMEM; /* the level is checked above: only memory is left */
   }
-  zout o = {out, b->out, 0};
+  zout o = {out, b->out};
   z.next_out = b->out;
   z.avail_out = ZBUF;
   int rc = 0, flush = Z_NO_FLUSH;
@@ -91,8 +75,7 @@ int wmstd_deflate_level(wm_pipe in, wm_pipe out, int level) {
         break;
       }
       int done = flush == Z_FINISH ? zr == Z_STREAM_END : z.avail_in == 0;
-      int end = flush == Z_FINISH && done;
-      if (z.avail_out == 0 || done) rc = flush_out(&z, &o, end);
+      if (z.avail_out == 0 || done) rc = flush_out(&z, &o);
       if (rc || done) break;
     }
   }
@@ -109,7 +92,7 @@ int wmstd_inflate_limit(wm_pipe in, wm_pipe out, uint64_t max_out) {
     free(b);
     return WM_ENOMEM;
   }
-  zout o = {out, b->out, 0};
+  zout o = {out, b->out};
   z.next_out = b->out;
   z.avail_out = ZBUF;
   uint64_t total = 0;
@@ -144,7 +127,7 @@ int wmstd_inflate_limit(wm_pipe in, wm_pipe out, uint64_t max_out) {
       /* A full buffer: zlib may hold more. Otherwise it took the whole
        * chunk (or the stream ended): what came of it goes out now. */
       int more = z.avail_out == 0 && !end;
-      rc = flush_out(&z, &o, end);
+      rc = flush_out(&z, &o);
       if (rc || !more) break;
     }
     /* Bytes after the end of the stream: not one zlib stream. */

@@ -103,6 +103,22 @@ static uint32_t xorshift(uint32_t *s) {
   return *s = x;
 }
 
+/* t_writes reads u32 sizes until its input ends and makes one wm_write of
+ * each size (bytes counting up), so that a test can land writes exactly on
+ * the boundaries of a chunk. */
+static int t_writes(wm_pipe in, wm_pipe out) {
+  static char buf[256 * 1024]; /* too big for a fiber's stack; only read */
+  for (size_t i = 0; i < sizeof buf; i++) buf[i] = (char)i;
+  uint32_t n;
+  int rc;
+  while (!(rc = read_full(in, &n, sizeof n))) {
+    if (n > sizeof buf) return -2001;
+    if ((rc = wm_write(out, buf, n, FOREVER))) return rc;
+  }
+  return rc < 0 ? rc : 0;
+}
+WM_EXPORT(t_writes)
+
 /* t_gen reads a u32 byte count and a u32 seed, then writes that many
  * pseudo-random bytes in writes of varying size. */
 static int t_gen(wm_pipe in, wm_pipe out) {

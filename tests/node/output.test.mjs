@@ -73,6 +73,18 @@ test('more than a chunk of output streams on a port the worker makes', async () 
   assert.deepEqual(n, { sent: 0, back: 1 });
 });
 
+test('writes that land on the end of the first chunk stream on, whatever comes next', { timeout: 60000 }, async () => {
+  // A write after exactly one chunk held back used to wait for ever: the
+  // output got its port, the full chunk left no room, and the writer waited
+  // for a credit that the reader gives only after half its window.
+  const CHUNK = 65536;
+  for (const sizes of [[CHUNK, 1], [CHUNK - 1, 1, 1], [CHUNK, CHUNK], [CHUNK / 2, CHUNK / 2, 5], [CHUNK, CHUNK, CHUNK, 1]]) {
+    const input = new Uint8Array(new Uint32Array(sizes).buffer);
+    const out = await mesh.go('t_writes', input).bytes();
+    assert.equal(out.length, sizes.reduce((a, b) => a + b, 0), `writes of ${sizes.join(', ')}`);
+  }
+});
+
 test('output pending while the function waits for input reaches the caller', async () => {
   /** @type {(v?: unknown) => void} */
   let release = () => {};
