@@ -15,8 +15,10 @@ bash scripts/build.sh
 bash scripts/native-tests.sh
 # The benchmarks, small, so that they keep working (no timing is asserted).
 node tests/bench/run.mjs --quick
-node --test --test-concurrency=1 tests/node/
+# Every test has 15 minutes (the longest, npm pack and its builds, takes
+# about two): a test that hangs fails with its name instead of holding CI.
+node --test --test-concurrency=1 --test-timeout=900000 tests/node/
 # Hosts of one mesh through NATS: a nats-server of their own, host processes.
-node --test --test-concurrency=1 tests/cluster/
-node --test --test-concurrency=1 tests/browser/
-node --test --test-concurrency=1 tests/package/
+node --test --test-concurrency=1 --test-timeout=900000 tests/cluster/
+node --test --test-concurrency=1 --test-timeout=900000 tests/browser/
+node --test --test-concurrency=1 --test-timeout=900000 tests/package/

@@ -280,7 +280,17 @@ test('a storm of calls, chains, aborts, timeouts and worker kills settles each c
       if (rnd() < 0.2) c.bytes().catch(() => {});
       if (n % 20 === 19) await sleep(1);
     }
-    const results = await Promise.allSettled(calls.map((c) => c.result));
+    // A call that never settles is the bug this test hunts: after two
+    // minutes it fails with what every instance still holds, instead of
+    // hanging the suite with nothing to go on (it hung so once, in CI).
+    let watchdog;
+    const stuck = new Promise((_, reject) => {
+      watchdog = setTimeout(async () => {
+        const pending = [...m.calls.pending.values()].map((p) => `${p.token} ${p.name}`);
+        reject(new Error(`calls never settled: ${pending.join(', ')}\n${await m.dump({ timeout: 1000 })}`));
+      }, 120000);
+    });
+    const results = await Promise.race([Promise.allSettled(calls.map((c) => c.result)), stuck]).finally(() => clearTimeout(watchdog));
     for (const r of results)
       if (r.status === 'rejected') assert.ok(r.reason instanceof WmError || r.reason?.name === 'AbortError', String(r.reason));
     await Promise.allSettled(calls.map((c) => c.bytes()));
