@@ -80,9 +80,21 @@ export class PortLink {
     else queueMicrotask(() => cb(why));
   }
 
-  /** close ends the far side (a worker: terminates it). */
-  async close() {
-    return this.#end?.();
+  /** the promise of the first close(), which every later one returns
+   * @type {Promise<unknown> | null} */
+  #closing = null;
+
+  /** close ends the far side (a worker: terminates it), once: a worker
+   * asked to stop again while it stops (by a kill, a timeout and close
+   * together) would add a listener to it each time. */
+  close() {
+    if (!this.#closing)
+      try {
+        this.#closing = Promise.resolve(this.#end?.());
+      } catch (e) {
+        this.#closing = Promise.reject(e);
+      }
+    return this.#closing;
   }
 
   /** terminate is close(): for a worker's link, the worker's end. */

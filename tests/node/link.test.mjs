@@ -76,3 +76,26 @@ test('a worker link: terminate is close, and the worker\'s exit is onGone', asyn
   await w.terminate();
   assert.match(String(await gone), /exit code/);
 });
+
+test('a link closed again and again ends its peer once (a worker gets one exit listener, not one a call)', async () => {
+  let ends = 0;
+  const link = new PortLink({ post: () => {}, listen: () => {}, end: () => (ends++, 'ended') });
+  const all = await Promise.all(Array.from({ length: 20 }, () => link.close()));
+  assert.equal(ends, 1);
+  assert.deepEqual(new Set(all), new Set(['ended']));
+  assert.equal(await link.terminate(), 'ended');
+  // A real worker, stopped 20 times at once: no MaxListenersExceededWarning.
+  const { startMesh } = await import('./helpers.mjs');
+  const mesh = await startMesh({ workers: 1 });
+  const warnings = [];
+  const onWarning = (/** @type {Error} */ w) => warnings.push(w.name);
+  process.on('warning', onWarning);
+  try {
+    for (let i = 0; i < 20; i++) mesh.workers[1].terminate();
+    await new Promise((r) => setTimeout(r, 50));
+  } finally {
+    process.off('warning', onWarning);
+    await mesh.close();
+  }
+  assert.deepEqual(warnings, []);
+});
