@@ -158,21 +158,15 @@ export class Mesh extends EventTarget {
   #place(fns, input, opts) {
     const cl = this.cluster;
     const o = /** @type {any} */ (opts ?? {});
-    const where = o.where;
-    const hostly = where === 'cluster' || (where !== null && typeof where === 'object');
-    if (!cl || (!hostly && !o.spill)) {
-      if (o.spill !== undefined && !cl) throw new TypeError('wmesh: spill needs a mesh of hosts (createMesh({ cluster }))');
-      if (hostly && !cl) throw new TypeError(`wmesh: where ${JSON.stringify(where)} needs a mesh of hosts (createMesh({ cluster }))`);
-      if (o.spill !== undefined) {
-        const { spill, ...rest } = o;
-        if (typeof spill !== 'boolean') throw new TypeError('wmesh: spill must be true or false');
-        return /** @type {Call} */ (this.calls.call(fns, input, rest).call);
-      }
-      return /** @type {Call} */ (this.calls.call(fns, input, opts).call);
-    }
-    if (this.closing || this.closed) throw new WmError(codes.WM_ECLOSED);
-    const { where: _w, spill, ...rest } = o;
+    const hostly = o.where === 'cluster' || (o.where !== null && typeof o.where === 'object');
+    // A call of this process alone, as most are: the options go on as given.
+    if (!cl && !hostly && o.spill === undefined) return /** @type {Call} */ (this.calls.call(fns, input, opts).call);
+    const { where, spill, ...rest } = o;
     if (spill !== undefined && typeof spill !== 'boolean') throw new TypeError('wmesh: spill must be true or false');
+    if (!cl)
+      throw new TypeError(`wmesh: ${hostly ? `where ${JSON.stringify(where)}` : 'spill'} needs a mesh of hosts (createMesh({ cluster }))`);
+    if (!hostly && !spill) return /** @type {Call} */ (this.calls.call(fns, input, where === undefined ? rest : { ...rest, where }).call);
+    if (this.closing || this.closed) throw new WmError(codes.WM_ECLOSED);
     const keys = fns.map(fnKey);
     const name = keys.map(String).join('|');
     // The same checks as a local call's, and the names must be this
@@ -180,7 +174,7 @@ export class Mesh extends EventTarget {
     const c = checkOptions(rest, name, this.size);
     checkInput(input, name);
     for (const k of keys) this.index(k);
-    if (where && typeof where === 'object' && !('host' in where ? typeof where.host === 'string' : Array.isArray(where.hosts) && where.hosts.length && where.hosts.every((/** @type {unknown} */ h) => typeof h === 'string')))
+    if (hostly && where !== 'cluster' && !isHostWhere(where))
       throw new TypeError(`wmesh: ${name}: where must be 'cluster', { host } or { hosts: [...] }, not ${JSON.stringify(where)}`);
     /** @type {string[]} */
     let stages;
@@ -449,6 +443,15 @@ export class Mesh extends EventTarget {
   async [Symbol.asyncDispose]() {
     await this.close();
   }
+}
+
+/**
+ * isHostWhere says whether where is { host: id } or { hosts: [id, ...] }.
+ * @param {any} where
+ */
+function isHostWhere(where) {
+  if ('host' in where) return typeof where.host === 'string';
+  return Array.isArray(where.hosts) && where.hosts.length > 0 && where.hosts.every((/** @type {unknown} */ h) => typeof h === 'string');
 }
 
 /** Stats of one instance that mean nothing summed over instances. */

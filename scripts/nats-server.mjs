@@ -2,7 +2,7 @@
 // on free loopback ports (client and WebSocket), from a generated config;
 // stopped and restarted at will.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,7 +58,7 @@ export class NatsServer {
           (this.token ? `authorization { token: ${JSON.stringify(this.token)} }\n` : ''),
       );
     }
-    const bin = process.env.NATS_SERVER ?? (await which());
+    const bin = process.env.NATS_SERVER ?? which();
     this.proc = spawn(bin, ['-c', join(this.dir, 'nats.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     this.proc.stderr?.on('data', (d) => (err += d));
@@ -75,7 +75,7 @@ export class NatsServer {
     return `ws://127.0.0.1:${this.wsPort}`;
   }
 
-  /** stop stops it (SIGTERM) and waits for its exit. */
+  /** stop kills it (SIGKILL: as a crash, no goodbye to clients) and waits for its exit. */
   async stop() {
     const p = this.proc;
     if (!p || p.exitCode !== null) return;
@@ -94,11 +94,10 @@ export class NatsServer {
 }
 
 /** which finds nats-server: on PATH, or where Debian puts it. */
-async function which() {
+function which() {
   for (const p of (process.env.PATH ?? '').split(':').concat(['/usr/sbin', '/usr/bin'])) {
     const f = join(p, 'nats-server');
     try {
-      const { accessSync, constants } = await import('node:fs');
       accessSync(f, constants.X_OK);
       return f;
     } catch {

@@ -96,6 +96,9 @@ export class Cluster {
   closed = false;
   /** @type {ReturnType<typeof setInterval> | undefined} */
   #timer;
+  /** this host's subscriptions, ended at close (a connection the caller
+   * gave outlives the mesh) @type {{ unsubscribe: () => void }[]} */
+  subs = [];
 
   /**
    * @param {object} o
@@ -128,11 +131,14 @@ export class Cluster {
 
   /** start subscribes, says hello, and watches the connection and the peers. */
   async start() {
-    const nc = this.nc;
-    nc.subscribe(`${this.prefix}.hello`, { callback: (/** @type {any} */ err, /** @type {any} */ m) => err || this.#control(m.data) });
-    nc.subscribe(`${this.prefix}.c.${this.id}`, { callback: (/** @type {any} */ err, /** @type {any} */ m) => err || this.#control(m.data) });
-    nc.subscribe(`${this.prefix}.d.${this.id}`, { callback: (/** @type {any} */ err, /** @type {any} */ m) => err || this.#data(m.data) });
-    await nc.flush();
+    const sub = (/** @type {string} */ subject, /** @type {(data: Uint8Array) => void} */ take) =>
+      this.nc.subscribe(subject, { callback: (/** @type {any} */ err, /** @type {any} */ m) => err || take(m.data) });
+    this.subs = [
+      sub(`${this.prefix}.hello`, (d) => this.#control(d)),
+      sub(`${this.prefix}.c.${this.id}`, (d) => this.#control(d)),
+      sub(`${this.prefix}.d.${this.id}`, (d) => this.#data(d)),
+    ];
+    await this.nc.flush();
     this.#hello(true);
     this.#timer = setInterval(() => this.#tick(), this.heartbeat);
     this.#watch();
@@ -166,7 +172,7 @@ export class Cluster {
     this.#lastTick = now;
     if (held) return;
     const late = now - MISSES * this.heartbeat;
-    for (const p of [...this.peers.values()]) if (p.seen < late) this.#gone(p.id, `no heartbeat for ${Date.now() - p.seen} ms`);
+    for (const p of [...this.peers.values()]) if (p.seen < late) this.#gone(p.id, `no heartbeat for ${now - p.seen} ms`);
     for (const [k, e] of this.early) if (e.at < late) this.early.delete(k);
   }
 
@@ -640,7 +646,8 @@ export class Cluster {
             });
           }, o.timeout + o.grace + 2 * this.heartbeat)
         : undefined;
-    o.signal?.addEventListener('abort', () => cancel(o.grace), { once: true });
+    const onAbort = () => cancel(o.grace);
+    o.signal?.addEventListener('abort', onAbort, { once: true });
     const last = segs.length - 1;
     // The caller's own ends: the output of a last segment elsewhere, and
     // its input to a first segment elsewhere.
@@ -682,6 +689,9 @@ export class Cluster {
     feed?.pump(toStream(input));
     const result = settled.then(() => {
       clearTimeout(guard);
+      // A signal that outlives the call (one for many calls) keeps no
+      // listener of it.
+      o.signal?.removeEventListener('abort', onAbort);
       this.calls.delete(key);
       // An input the first segment never read to its end is not waited for.
       feed?.fail(new WmError(codes.WM_ECANCELED));
@@ -749,6 +759,7 @@ export class Cluster {
     clearInterval(this.#timer);
     for (const id of [...this.peers.keys()]) this.#gone(id, 'this host left');
     try {
+      for (const x of this.subs) x.unsubscribe();
       if (this.ownNc) await this.nc.close();
       else await this.nc.flush();
     } catch {
@@ -765,15 +776,14 @@ export class Cluster {
  */
 function toStream(input) {
   if (input instanceof ReadableStream) return /** @type {ReadableStream<any>} */ (input).pipeThrough(new TransformStream({ transform: (c, ctl) => ctl.enqueue(toBytes(c)) }));
-  const bytes = toBytes;
   if (typeof input === 'string' || input instanceof ArrayBuffer || ArrayBuffer.isView(input))
-    return new ReadableStream({ start: (c) => (c.enqueue(bytes(input)), c.close()) });
+    return new ReadableStream({ start: (c) => (c.enqueue(toBytes(input)), c.close()) });
   const it = /** @type {any} */ (input)[Symbol.asyncIterator]?.() ?? /** @type {any} */ (input)[Symbol.iterator]();
   return new ReadableStream({
     async pull(c) {
       const { done, value } = await it.next();
       if (done) c.close();
-      else c.enqueue(bytes(value));
+      else c.enqueue(toBytes(value));
     },
     async cancel() {
       await it.return?.();

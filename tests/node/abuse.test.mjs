@@ -9,6 +9,7 @@ import { WmError, codes, createMesh } from '../../js/index.js';
 import { readableFromPort } from '../../js/pipe.js';
 import { callFrame } from './forge.mjs';
 import { TEST_MODULE, assertNoLeaks, startMesh } from './helpers.mjs';
+import { settled, storm } from './storm.mjs';
 
 /** @type {import('../../js/mesh.js').Mesh} */
 let mesh;
@@ -253,44 +254,16 @@ test('an input that fails reaches the function as WM_EINPUT, with the cause', as
 });
 
 test('a storm of calls, chains, aborts, timeouts and worker kills settles each call and leaves nothing', async () => {
-  // A fixed sequence of random operations (the timing still varies): the
+  // A fixed sequence of random operations (tests/node/storm.mjs): the
   // class of the two failures such runs once found, a process killed by a
   // detached port and a reader left waiting for an EOF that never came.
-  let seed = 12345;
-  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
   const m = await startMesh({ workers: 3, concurrency: 4, queue: 64 });
   try {
-    const calls = [];
-    for (let n = 0; n < 600; n++) {
-      const input = new Uint8Array(Math.floor(rnd() * 300_000)).fill(97);
-      const ac = new AbortController();
-      /** @type {{ signal: AbortSignal, timeout?: number }} */
-      const opts = { signal: ac.signal };
-      if (rnd() < 0.2) opts.timeout = 1 + Math.floor(rnd() * 50);
-      const fn = () => (rnd() < 0.5 ? 't_cat' : 't_upper');
-      const c =
-        rnd() < 0.4
-          ? m.go(fn(), input, opts)
-          : m.chain(Array.from({ length: 2 + Math.floor(rnd() * 3) }, fn), input, opts);
-      calls.push(c);
-      const t = rnd();
-      if (t < 0.3) ac.abort();
-      else if (t < 0.5) setTimeout(() => ac.abort(), Math.floor(rnd() * 20));
-      if (rnd() < 0.03) m.workers[1 + Math.floor(rnd() * 3)]?.terminate();
-      if (rnd() < 0.2) c.bytes().catch(() => {});
-      if (n % 20 === 19) await sleep(1);
-    }
+    const calls = await storm(m, 12345);
     // A call that never settles is the bug this test hunts: after two
     // minutes it fails with what every instance still holds, instead of
     // hanging the suite with nothing to go on (it hung so once, in CI).
-    let watchdog;
-    const stuck = new Promise((_, reject) => {
-      watchdog = setTimeout(async () => {
-        const pending = [...m.calls.pending.values()].map((p) => `${p.token} ${p.name}`);
-        reject(new Error(`calls never settled: ${pending.join(', ')}\n${await m.dump({ timeout: 1000 })}`));
-      }, 120000);
-    });
-    const results = await Promise.race([Promise.allSettled(calls.map((c) => c.result)), stuck]).finally(() => clearTimeout(watchdog));
+    const results = await settled(m, calls, 120000);
     for (const r of results)
       if (r.status === 'rejected') assert.ok(r.reason instanceof WmError || r.reason?.name === 'AbortError', String(r.reason));
     await Promise.allSettled(calls.map((c) => c.bytes()));
